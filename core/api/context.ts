@@ -1,0 +1,37 @@
+import type { DmsliteConfig } from '../config.js';
+import type { Scope } from '../model/arn.js';
+import type { DocumentTable } from '../state/dynamo.js';
+import type { SecretBox } from '../state/secrets.js';
+
+/** Checks a connection for TestConnection; returns null on success or the failure message. */
+export interface ConnectionTester {
+  testSource(endpoint: SourceEndpointConnection): Promise<string | null>;
+  testKinesis(streamArn: string, region: string): Promise<string | null>;
+}
+
+export interface SourceEndpointConnection {
+  engineName: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database?: string;
+}
+
+/** Everything an API operation may touch; built once per process, scoped per request. */
+export interface ApiDeps {
+  config: DmsliteConfig;
+  table: DocumentTable;
+  secrets: SecretBox;
+  tester: ConnectionTester;
+  now?: () => number;
+}
+
+export interface ApiContext extends ApiDeps {
+  scope: Scope;
+  requestId: string;
+  now: () => number;
+}
+
+/** Epoch seconds with milliseconds, the wire form of DMS timestamps. */
+export const epochSeconds = (): number => Math.round(Date.now()) / 1000;

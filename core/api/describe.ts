@@ -1,0 +1,88 @@
+import { InvalidParameterValueException, ResourceNotFoundFault } from '../model/errors.js';
+
+// Shared by every Describe*: filters (ANDed across names, ORed within Values), MaxRecords
+// bounds and an opaque Marker holding the last key returned (stable under concurrent creates).
+
+export interface Filter {
+  Name: string;
+  Values: string[];
+}
+
+export type FilterFields<T> = Record<string, (item: T) => string | string[] | undefined>;
+
+export function compileFilters<T>(filters: unknown, fields: FilterFields<T>): (item: T) => boolean {
+  const list = (filters as Filter[] | undefined) ?? [];
+  const checks: ((item: T) => boolean)[] = [];
+  for (const f of list) {
+    const get = fields[f.Name];
+    if (!get) {
+      throw new InvalidParameterValueException(
+        `The filter name ${f.Name} is not valid. Valid filter names: ${Object.keys(fields).join(', ')}`,
+      );
+    }
+    if (!f.Values || f.Values.length === 0) {
+      throw new InvalidParameterValueException(`The filter ${f.Name} must have at least one value`);
+    }
+    const wanted = new Set(f.Values);
+    checks.push((item) => {
+      const v = get(item);
+      if (v === undefined) return false;
+      return Array.isArray(v) ? v.some((x) => wanted.has(x)) : wanted.has(v);
+    });
+  }
+  return (item) => checks.every((c) => c(item));
+}
+
+export function maxRecords(value: unknown, opts: { min?: number; max?: number; def?: number } = {}): number {
+  const { min = 20, max = 100, def = 100 } = opts;
+  if (value === undefined) return def;
+  const n = value as number;
+  if (n < min || n > max) {
+    throw new InvalidParameterValueException(`MaxRecords must be between ${min} and ${max}`);
+  }
+  return n;
+}
+
+export function encodeMarker(lastKey: string): string {
+  return Buffer.from(lastKey, 'utf8').toString('base64url');
+}
+
+export function decodeMarker(marker: unknown): string | undefined {
+  if (marker === undefined || marker === '') return undefined;
+  const text = Buffer.from(String(marker), 'base64url').toString('utf8');
+  if (!text || encodeMarker(text) !== marker) throw new InvalidParameterValueException('Invalid Marker');
+  return text;
+}
+
+/**
+ * Walks items in key order after the marker, keeps those matching, and returns one page
+ * plus the Marker for the next page (absent on the last page).
+ */
+export async function page<T>(
+  source: (after: string | undefined) => AsyncIterable<{ sortKey: string; item: T }>,
+  match: (item: T) => boolean,
+  marker: unknown,
+  limit: number,
+): Promise<{ items: T[]; marker?: string }> {
+  const items: T[] = [];
+  let last: string | undefined;
+  for await (const { sortKey, item } of source(decodeMarker(marker))) {
+    if (!match(item)) continue;
+    if (items.length === limit) return { items, marker: encodeMarker(last!) };
+    items.push(item);
+    last = sortKey;
+  }
+  return { items };
+}
+
+export function notFoundIfEmpty<T>(items: T[], message: string): T[] {
+  if (items.length === 0) throw new ResourceNotFoundFault(message);
+  return items;
+}
+
+/** Removes internal (`_`-prefixed) members before a document goes on the wire. */
+export function publicView<T extends Record<string, unknown>>(doc: T): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (!k.startsWith('_') && v !== undefined) out[k] = v;
+  return out;
+}

@@ -1,0 +1,240 @@
+import { buildArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
+import {
+  InvalidParameterCombinationException,
+  InvalidParameterValueException,
+  InvalidResourceStateFault,
+  ResourceAlreadyExistsFault,
+  ResourceNotFoundFault,
+} from '../model/errors.js';
+import { ConditionFailed, identKey, mutate, resourceKey, type Stored } from '../state/resources.js';
+import type { ApiContext } from './context.js';
+import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
+
+export const ENGINE_DISPLAY_NAMES: Record<string, string> = {
+  mysql: 'MySQL',
+  mariadb: 'MariaDB',
+  aurora: 'Amazon Aurora MySQL',
+  'gcp-mysql': 'Google Cloud SQL for MySQL',
+  kinesis: 'Amazon Kinesis',
+  oracle: 'Oracle',
+  postgres: 'PostgreSQL',
+  'aurora-postgresql': 'Amazon Aurora PostgreSQL',
+  sqlserver: 'Microsoft SQL Server',
+  s3: 'Amazon S3',
+  dynamodb: 'Amazon DynamoDB',
+  kafka: 'Kafka',
+  redshift: 'Amazon Redshift',
+  'redshift-serverless': 'Amazon Redshift Serverless',
+  opensearch: 'Amazon OpenSearch Service',
+  elasticsearch: 'Elasticsearch',
+  mongodb: 'MongoDB',
+  docdb: 'Amazon DocumentDB',
+  neptune: 'Amazon Neptune',
+  db2: 'IBM Db2 for Linux, Unix, Windows and Amazon RDS',
+  'db2-zos': 'IBM Db2 for z/OS',
+  sybase: 'SAP Sybase ASE',
+  azuredb: 'Microsoft Azure SQL Database',
+  'azure-sql-managed-instance': 'Microsoft Azure SQL Managed Instance',
+  babelfish: 'Babelfish for Aurora PostgreSQL',
+  timestream: 'Amazon Timestream',
+  redis: 'Redis',
+};
+
+/** Engines dmslite migrates from / to; the rest are accepted by the API only. */
+export const MYSQL_ENGINES = new Set(['mysql', 'mariadb', 'aurora', 'gcp-mysql']);
+const TARGET_ONLY = new Set(['kinesis', 's3', 'dynamodb', 'kafka', 'redshift', 'redshift-serverless', 'opensearch', 'elasticsearch', 'neptune', 'timestream', 'redis', 'babelfish']);
+const SOURCE_ONLY = new Set(['db2-zos']);
+
+const KINESIS_DEFAULTS = {
+  MessageFormat: 'json',
+  IncludeTransactionDetails: false,
+  IncludePartitionValue: false,
+  PartitionIncludeSchemaTable: false,
+  IncludeTableAlterOperations: false,
+  IncludeControlDetails: false,
+  IncludeNullAndEmpty: false,
+  NoHexPrefix: false,
+  UseLargeIntegerValue: false,
+};
+
+export interface EndpointDoc extends Record<string, unknown> {
+  EndpointIdentifier: string;
+  EndpointType: 'SOURCE' | 'TARGET';
+  EngineName: string;
+  EndpointArn: string;
+  Status: string;
+  /** Sealed password; never on the wire. */
+  _password?: string;
+}
+
+const endpointFilters = {
+  'endpoint-arn': (e: EndpointDoc) => e.EndpointArn,
+  'endpoint-type': (e: EndpointDoc) => [e.EndpointType, e.EndpointType.toLowerCase()],
+  'endpoint-id': (e: EndpointDoc) => e.EndpointIdentifier,
+  'engine-name': (e: EndpointDoc) => e.EngineName,
+};
+
+export async function getEndpoint(ctx: ApiContext, arn: string): Promise<Stored<EndpointDoc>> {
+  const found = await ctx.table.get<EndpointDoc>(resourceKey('endpoint', ctx.scope, arn));
+  if (!found) throw new ResourceNotFoundFault(`Endpoint ${arn} not found`);
+  return found;
+}
+
+export function endpointView(doc: EndpointDoc): Record<string, unknown> {
+  return publicView(doc);
+}
+
+/** Builds the stored document from Create/Modify input layered over an existing document. */
+function applyEndpointInput(ctx: ApiContext, base: Partial<EndpointDoc>, input: Record<string, unknown>, exact = false): EndpointDoc {
+  const doc: Record<string, unknown> = { ...base };
+  const engine = ((input.EngineName as string | undefined) ?? (base.EngineName as string)).toLowerCase();
+  if (!(engine in ENGINE_DISPLAY_NAMES)) {
+    throw new InvalidParameterValueException(`The parameter EngineName has an invalid value: ${input.EngineName}`);
+  }
+  const type = ((input.EndpointType as string | undefined) ?? (base.EndpointType as string)).toUpperCase() as 'SOURCE' | 'TARGET';
+  if (TARGET_ONLY.has(engine) && type === 'SOURCE') {
+    throw new InvalidParameterValueException(`${ENGINE_DISPLAY_NAMES[engine]} endpoint must be of type TARGET`);
+  }
+  if (SOURCE_ONLY.has(engine) && type === 'TARGET') {
+    throw new InvalidParameterValueException(`${ENGINE_DISPLAY_NAMES[engine]} endpoint must be of type SOURCE`);
+  }
+  doc.EngineName = engine;
+  doc.EngineDisplayName = ENGINE_DISPLAY_NAMES[engine];
+  doc.EndpointType = type;
+  for (const k of ['EndpointIdentifier', 'Username', 'ServerName', 'Port', 'DatabaseName', 'ExtraConnectionAttributes', 'CertificateArn', 'SslMode', 'ServiceAccessRoleArn', 'ExternalTableDefinition', 'KmsKeyId']) {
+    if (input[k] !== undefined) doc[k] = input[k];
+  }
+  doc.SslMode ??= 'none';
+  // Engine-specific settings: merge members unless ExactSettings asks to replace them.
+  for (const [k, v] of Object.entries(input)) {
+    if (!k.endsWith('Settings') || typeof v !== 'object' || v === null) continue;
+    const settings = { ...(v as Record<string, unknown>) };
+    if ('Password' in settings) {
+      doc._settingsPassword = ctx.secrets.seal(String(settings.Password));
+      delete settings.Password;
+    }
+    doc[k] = exact ? settings : { ...((doc[k] as Record<string, unknown>) ?? {}), ...settings };
+  }
+  if (input.Password !== undefined) doc._password = ctx.secrets.seal(String(input.Password));
+
+  if (engine === 'kinesis') {
+    const ks: Record<string, unknown> = { ...KINESIS_DEFAULTS, ...((doc.KinesisSettings as Record<string, unknown>) ?? {}) };
+    if (!ks.StreamArn) throw new InvalidParameterValueException('KinesisSettings.StreamArn is required for a kinesis endpoint');
+    if (!ks.ServiceAccessRoleArn && doc.ServiceAccessRoleArn) ks.ServiceAccessRoleArn = doc.ServiceAccessRoleArn;
+    if (!ks.ServiceAccessRoleArn) {
+      throw new InvalidParameterValueException('KinesisSettings.ServiceAccessRoleArn is required for a kinesis endpoint');
+    }
+    if (!/^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/.+$/.test(String(ks.StreamArn))) {
+      throw new InvalidParameterValueException(`KinesisSettings.StreamArn is not a valid Kinesis stream ARN: ${ks.StreamArn}`);
+    }
+    if (!['json', 'json-unformatted'].includes(String(ks.MessageFormat))) {
+      throw new InvalidParameterValueException(`KinesisSettings.MessageFormat must be json or json-unformatted`);
+    }
+    doc.KinesisSettings = ks;
+  }
+  if (MYSQL_ENGINES.has(engine)) {
+    const ms = (doc.MySQLSettings as Record<string, unknown> | undefined) ?? {};
+    const usesSecret = ms.SecretsManagerSecretId !== undefined || ms.SecretsManagerAccessRoleArn !== undefined;
+    if (usesSecret && (input.Password !== undefined || input.Username !== undefined || input.ServerName !== undefined || input.Port !== undefined)) {
+      throw new InvalidParameterCombinationException(
+        'Specify either SecretsManagerSecretId with SecretsManagerAccessRoleArn, or the user name, password, server name and port: not both',
+      );
+    }
+    if (!usesSecret && type === 'SOURCE') {
+      if (!doc.ServerName && !ms.ServerName) throw new InvalidParameterValueException('ServerName must be provided');
+      if (doc.Port === undefined && ms.Port === undefined) throw new InvalidParameterValueException('Port must be provided');
+      if (!doc.Username && !ms.Username) throw new InvalidParameterValueException('Username must be provided');
+      if (!doc._password && !doc._settingsPassword) throw new InvalidParameterValueException('Password must be provided');
+    }
+  }
+  return doc as EndpointDoc;
+}
+
+export async function createEndpoint(ctx: ApiContext, input: Record<string, unknown>) {
+  const identifier = input.EndpointIdentifier as string;
+  validateIdentifier('EndpointIdentifier', identifier);
+  const arn = buildArn(ctx.scope, 'endpoint', resourceIdFrom(input.ResourceIdentifier as string | undefined));
+  const doc = applyEndpointInput(ctx, {}, input);
+  doc.EndpointArn = arn;
+  doc.Status = 'active';
+  doc._tags = (input.Tags as unknown[]) ?? [];
+  doc._created = ctx.now();
+  try {
+    await ctx.table.write([
+      { kind: 'put', key: resourceKey('endpoint', ctx.scope, arn), doc, ifAbsent: true, attrs: { refs: 0 } },
+      { kind: 'put', key: identKey('endpoint', ctx.scope, identifier), doc: { arn }, ifAbsent: true },
+    ]);
+  } catch (e) {
+    if (e instanceof ConditionFailed) {
+      if (e.index === 0) throw new ResourceAlreadyExistsFault(`Resource with ARN ${arn} already exists`, arn);
+      const existing = await ctx.table.get<{ arn: string }>(identKey('endpoint', ctx.scope, identifier));
+      throw new ResourceAlreadyExistsFault('The specified endpoint identifier already exists', existing?.doc.arn);
+    }
+    throw e;
+  }
+  return { Endpoint: endpointView(doc) };
+}
+
+export async function describeEndpoints(ctx: ApiContext, input: Record<string, unknown>) {
+  const match = compileFilters(input.Filters, endpointFilters);
+  const limit = maxRecords(input.MaxRecords);
+  const result = await page<EndpointDoc>(
+    (after) => mapStored(ctx.table.query<EndpointDoc>(resourceKey('endpoint', ctx.scope, '').pk, after)),
+    match,
+    input.Marker,
+    limit,
+  );
+  notFoundIfEmpty(result.items, 'No Endpoints found matching provided filters');
+  return { Endpoints: result.items.map(endpointView), ...(result.marker ? { Marker: result.marker } : {}) };
+}
+
+export async function* mapStored<T>(it: AsyncIterable<Stored<T>>): AsyncGenerator<{ sortKey: string; item: T }> {
+  for await (const s of it) yield { sortKey: s.key.sk, item: s.doc };
+}
+
+export async function modifyEndpoint(ctx: ApiContext, input: Record<string, unknown>) {
+  const arn = input.EndpointArn as string;
+  let result: EndpointDoc | undefined;
+  await mutate<EndpointDoc>(ctx.table, resourceKey('endpoint', ctx.scope, arn), (current) => {
+    if (!current) throw new ResourceNotFoundFault(`Endpoint ${arn} not found`);
+    const base: Partial<EndpointDoc> = { ...current.doc };
+    if (input.ExactSettings) for (const k of Object.keys(base)) if (k.endsWith('Settings') && k in input) delete base[k];
+    const doc = applyEndpointInput(ctx, base, input, Boolean(input.ExactSettings));
+    result = doc;
+    const ops: import('../state/dynamo.js').WriteOp[] = [
+      { kind: 'put', key: current.key, doc, ifVersion: current.version },
+    ];
+    const newId = input.EndpointIdentifier as string | undefined;
+    if (newId !== undefined && newId.toLowerCase() !== current.doc.EndpointIdentifier.toLowerCase()) {
+      validateIdentifier('EndpointIdentifier', newId);
+      ops.push({ kind: 'put', key: identKey('endpoint', ctx.scope, newId), doc: { arn }, ifAbsent: true });
+      ops.push({ kind: 'delete', key: identKey('endpoint', ctx.scope, current.doc.EndpointIdentifier) });
+    }
+    return ops;
+  }).catch((e) => {
+    if (e instanceof ConditionFailed && e.index === 1) {
+      throw new ResourceAlreadyExistsFault('The specified endpoint identifier already exists');
+    }
+    throw e;
+  });
+  return { Endpoint: endpointView(result!) };
+}
+
+export async function deleteEndpoint(ctx: ApiContext, input: Record<string, unknown>) {
+  const arn = input.EndpointArn as string;
+  let doc: EndpointDoc | undefined;
+  await mutate<EndpointDoc>(ctx.table, resourceKey('endpoint', ctx.scope, arn), (current) => {
+    if (!current) throw new ResourceNotFoundFault(`Endpoint ${arn} not found`);
+    if (current.refs > 0) throw inUse();
+    doc = current.doc;
+    return [
+      // refs counts the tasks using the endpoint; task creation increments it in the same transaction.
+      { kind: 'delete', key: current.key, ifVersion: current.version, ifAttrZero: 'refs' },
+      { kind: 'delete', key: identKey('endpoint', ctx.scope, current.doc.EndpointIdentifier) },
+    ];
+  });
+  function inUse() {
+    return new InvalidResourceStateFault(`Endpoint ${arn} cannot be deleted: it is used by one or more replication tasks`);
+  }
+  return { Endpoint: endpointView({ ...doc!, Status: 'deleting' }) };
+}

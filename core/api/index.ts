@@ -1,0 +1,106 @@
+import { logger } from '../logger.js';
+import { DmsFault, UnknownOperationException } from '../model/errors.js';
+import { describeAccountAttributes, describeEndpointSettings, describeEndpointTypes, describeOrderableReplicationInstances } from './catalog.js';
+import { deleteConnection, describeConnections, testConnection } from './connections.js';
+import { epochSeconds, type ApiContext, type ApiDeps } from './context.js';
+import { createEndpoint, deleteEndpoint, describeEndpoints, modifyEndpoint } from './endpoints.js';
+import {
+  createReplicationInstance,
+  deleteReplicationInstance,
+  describeReplicationInstances,
+  modifyReplicationInstance,
+} from './instances.js';
+import {
+  errorResult,
+  newRequestId,
+  operationFromTarget,
+  parseBody,
+  regionFromAuthorization,
+  successResult,
+  validateInput,
+  type HttpResult,
+} from './protocol.js';
+import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './tags.js';
+import {
+  createReplicationTask,
+  deleteReplicationTask,
+  describeReplicationTasks,
+  describeTableStatistics,
+  modifyReplicationTask,
+  reloadTables,
+  startReplicationTask,
+  stopReplicationTask,
+} from './tasks.js';
+
+type Operation = (ctx: ApiContext, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+const OPERATIONS: Record<string, Operation> = {
+  CreateEndpoint: createEndpoint,
+  DescribeEndpoints: describeEndpoints,
+  ModifyEndpoint: modifyEndpoint,
+  DeleteEndpoint: deleteEndpoint,
+  DescribeEndpointTypes: describeEndpointTypes,
+  DescribeEndpointSettings: describeEndpointSettings,
+  CreateReplicationInstance: createReplicationInstance,
+  DescribeReplicationInstances: describeReplicationInstances,
+  ModifyReplicationInstance: modifyReplicationInstance,
+  DeleteReplicationInstance: deleteReplicationInstance,
+  DescribeOrderableReplicationInstances: describeOrderableReplicationInstances,
+  DescribeAccountAttributes: describeAccountAttributes,
+  TestConnection: testConnection,
+  DescribeConnections: describeConnections,
+  DeleteConnection: deleteConnection,
+  CreateReplicationTask: createReplicationTask,
+  DescribeReplicationTasks: describeReplicationTasks,
+  ModifyReplicationTask: modifyReplicationTask,
+  StartReplicationTask: startReplicationTask,
+  StopReplicationTask: stopReplicationTask,
+  DeleteReplicationTask: deleteReplicationTask,
+  DescribeTableStatistics: describeTableStatistics,
+  ReloadTables: reloadTables,
+  AddTagsToResource: addTagsToResource,
+  RemoveTagsFromResource: removeTagsFromResource,
+  ListTagsForResource: listTagsForResource,
+};
+
+export const IMPLEMENTED_OPERATIONS = Object.keys(OPERATIONS);
+
+export interface DmsRequest {
+  target: string | undefined;
+  body: string | undefined;
+  authorization?: string;
+  requestId?: string;
+}
+
+/** One DMS API call: route, validate, run, shape the answer. Never throws. */
+export async function handleDmsRequest(req: DmsRequest, deps: ApiDeps): Promise<HttpResult> {
+  const requestId = req.requestId ?? newRequestId();
+  let operation = 'unknown';
+  let resourceArn: string | undefined;
+  try {
+    operation = operationFromTarget(req.target);
+    const impl = OPERATIONS[operation];
+    if (!impl) throw new UnknownOperationException(`dmslite does not implement the DMS operation ${operation}`);
+    const input = validateInput(operation, parseBody(req.body));
+    resourceArn = Object.entries(input).find(([k, v]) => k.endsWith('Arn') && typeof v === 'string')?.[1] as string | undefined;
+    const ctx: ApiContext = {
+      ...deps,
+      scope: {
+        account: deps.config.accountId,
+        region: regionFromAuthorization(req.authorization) ?? deps.config.defaultRegion,
+      },
+      requestId,
+      now: deps.now ?? epochSeconds,
+    };
+    const output = await impl(ctx, input);
+    logger.info('dms request', { operation, requestId, resourceArn, outcome: 'success' });
+    return successResult(requestId, output);
+  } catch (err) {
+    if (err instanceof DmsFault) {
+      logger.info('dms request', { operation, requestId, resourceArn, outcome: err.code });
+    } else {
+      logger.error('dms request failed', { operation, requestId, resourceArn, error: err as Error });
+    }
+    return errorResult(requestId, err);
+  }
+}

@@ -1,0 +1,188 @@
+import { buildArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
+import {
+  InvalidParameterValueException,
+  InvalidResourceStateFault,
+  ResourceAlreadyExistsFault,
+  ResourceNotFoundFault,
+} from '../model/errors.js';
+import { ConditionFailed, identKey, mutate, resourceKey, type Stored, type WriteOp } from '../state/resources.js';
+import type { ApiContext } from './context.js';
+import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
+import { mapStored } from './endpoints.js';
+
+export const INSTANCE_CLASSES = [
+  'dms.t2.micro', 'dms.t2.small', 'dms.t2.medium', 'dms.t2.large',
+  'dms.t3.micro', 'dms.t3.small', 'dms.t3.medium', 'dms.t3.large',
+  'dms.c4.large', 'dms.c4.xlarge', 'dms.c4.2xlarge', 'dms.c4.4xlarge',
+  'dms.c5.large', 'dms.c5.xlarge', 'dms.c5.2xlarge', 'dms.c5.4xlarge', 'dms.c5.9xlarge', 'dms.c5.12xlarge', 'dms.c5.18xlarge', 'dms.c5.24xlarge',
+  'dms.r4.large', 'dms.r4.xlarge', 'dms.r4.2xlarge', 'dms.r4.4xlarge', 'dms.r4.8xlarge',
+  'dms.r5.large', 'dms.r5.xlarge', 'dms.r5.2xlarge', 'dms.r5.4xlarge', 'dms.r5.8xlarge', 'dms.r5.12xlarge', 'dms.r5.16xlarge', 'dms.r5.24xlarge',
+];
+export const ENGINE_VERSIONS = ['3.5.1', '3.5.2', '3.5.3', '3.5.4'];
+export const DEFAULT_ENGINE_VERSION = '3.5.3';
+
+export interface InstanceDoc extends Record<string, unknown> {
+  ReplicationInstanceIdentifier: string;
+  ReplicationInstanceArn: string;
+  ReplicationInstanceClass: string;
+  ReplicationInstanceStatus: string;
+  _readyAt: number;
+}
+
+const instanceFilters = {
+  'replication-instance-arn': (i: InstanceDoc) => i.ReplicationInstanceArn,
+  'replication-instance-id': (i: InstanceDoc) => i.ReplicationInstanceIdentifier,
+  'replication-instance-class': (i: InstanceDoc) => i.ReplicationInstanceClass,
+  'engine-version': (i: InstanceDoc) => i.EngineVersion as string,
+};
+
+/** `creating` → `available` once its time has come: derived on read, no background worker needed. */
+export function settleInstance(doc: InstanceDoc, now: number): InstanceDoc {
+  if ((doc.ReplicationInstanceStatus === 'creating' || doc.ReplicationInstanceStatus === 'modifying') && now >= doc._readyAt) {
+    return { ...doc, ReplicationInstanceStatus: 'available' };
+  }
+  return doc;
+}
+
+export async function getInstance(ctx: ApiContext, arn: string): Promise<Stored<InstanceDoc>> {
+  const found = await ctx.table.get<InstanceDoc>(resourceKey('instance', ctx.scope, arn));
+  if (!found) throw new ResourceNotFoundFault(`Replication instance ${arn} not found`);
+  return { ...found, doc: settleInstance(found.doc, ctx.now()) };
+}
+
+function validateClass(cls: string) {
+  if (!INSTANCE_CLASSES.includes(cls)) {
+    throw new InvalidParameterValueException(`Invalid ReplicationInstanceClass: ${cls}`);
+  }
+}
+
+export async function createReplicationInstance(ctx: ApiContext, input: Record<string, unknown>) {
+  const identifier = (input.ReplicationInstanceIdentifier as string).toLowerCase();
+  validateIdentifier('ReplicationInstanceIdentifier', identifier, 63);
+  validateClass(input.ReplicationInstanceClass as string);
+  const engineVersion = (input.EngineVersion as string | undefined) ?? DEFAULT_ENGINE_VERSION;
+  if (!ENGINE_VERSIONS.includes(engineVersion)) {
+    throw new InvalidParameterValueException(`No replication engine found with version: ${engineVersion}`);
+  }
+  const storage = (input.AllocatedStorage as number | undefined) ?? 50;
+  if (storage < 5 || storage > 6144) throw new InvalidParameterValueException('AllocatedStorage must be between 5 and 6144');
+  const arn = buildArn(ctx.scope, 'rep', resourceIdFrom(input.ResourceIdentifier as string | undefined));
+  const now = ctx.now();
+  const az = (input.AvailabilityZone as string | undefined) ?? `${ctx.scope.region}a`;
+  const doc: InstanceDoc = {
+    ReplicationInstanceIdentifier: identifier,
+    ReplicationInstanceClass: input.ReplicationInstanceClass as string,
+    ReplicationInstanceStatus: 'creating',
+    AllocatedStorage: storage,
+    InstanceCreateTime: now,
+    VpcSecurityGroups: ((input.VpcSecurityGroupIds as string[] | undefined) ?? ['sg-00000000']).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
+    AvailabilityZone: az,
+    ReplicationSubnetGroup: {
+      ReplicationSubnetGroupIdentifier: (input.ReplicationSubnetGroupIdentifier as string | undefined) ?? 'default',
+      ReplicationSubnetGroupDescription: 'default',
+      VpcId: 'vpc-00000000',
+      SubnetGroupStatus: 'Complete',
+      Subnets: [{ SubnetIdentifier: 'subnet-00000000', SubnetAvailabilityZone: { Name: az }, SubnetStatus: 'Active' }],
+      SupportedNetworkTypes: ['IPV4'],
+    },
+    PreferredMaintenanceWindow: (input.PreferredMaintenanceWindow as string | undefined) ?? 'sun:06:00-sun:06:30',
+    PendingModifiedValues: {},
+    MultiAZ: (input.MultiAZ as boolean | undefined) ?? false,
+    EngineVersion: engineVersion,
+    AutoMinorVersionUpgrade: (input.AutoMinorVersionUpgrade as boolean | undefined) ?? true,
+    KmsKeyId: (input.KmsKeyId as string | undefined) ?? `arn:aws:kms:${ctx.scope.region}:${ctx.scope.account}:key/00000000-0000-0000-0000-000000000000`,
+    ReplicationInstanceArn: arn,
+    ReplicationInstancePublicIpAddress: '127.0.0.1',
+    ReplicationInstancePrivateIpAddress: '127.0.0.1',
+    ReplicationInstancePublicIpAddresses: ['127.0.0.1'],
+    ReplicationInstancePrivateIpAddresses: ['127.0.0.1'],
+    ReplicationInstanceIpv6Addresses: [],
+    PubliclyAccessible: (input.PubliclyAccessible as boolean | undefined) ?? true,
+    ...(input.DnsNameServers ? { DnsNameServers: input.DnsNameServers } : {}),
+    NetworkType: (input.NetworkType as string | undefined) ?? 'IPV4',
+    _readyAt: now + ctx.config.createDelayMs / 1000,
+    _tags: (input.Tags as unknown[]) ?? [],
+  };
+  try {
+    await ctx.table.write([
+      { kind: 'put', key: resourceKey('instance', ctx.scope, arn), doc, ifAbsent: true, attrs: { refs: 0 } },
+      { kind: 'put', key: identKey('instance', ctx.scope, identifier), doc: { arn }, ifAbsent: true },
+    ]);
+  } catch (e) {
+    if (e instanceof ConditionFailed) {
+      throw new ResourceAlreadyExistsFault('The specified replication instance already exists', e.index === 0 ? arn : undefined);
+    }
+    throw e;
+  }
+  return { ReplicationInstance: publicView(doc) };
+}
+
+export async function describeReplicationInstances(ctx: ApiContext, input: Record<string, unknown>) {
+  const match = compileFilters(input.Filters, instanceFilters);
+  const now = ctx.now();
+  const result = await page<InstanceDoc>(
+    async function* (after) {
+      for await (const s of mapStored(ctx.table.query<InstanceDoc>(resourceKey('instance', ctx.scope, '').pk, after))) {
+        yield { sortKey: s.sortKey, item: settleInstance(s.item, now) };
+      }
+    },
+    match,
+    input.Marker,
+    maxRecords(input.MaxRecords),
+  );
+  notFoundIfEmpty(result.items, 'No replication instances found matching provided filters');
+  return {
+    ReplicationInstances: result.items.map((d) => publicView(d)),
+    ...(result.marker ? { Marker: result.marker } : {}),
+  };
+}
+
+export async function modifyReplicationInstance(ctx: ApiContext, input: Record<string, unknown>) {
+  const arn = input.ReplicationInstanceArn as string;
+  let out: InstanceDoc | undefined;
+  await mutate<InstanceDoc>(ctx.table, resourceKey('instance', ctx.scope, arn), (current) => {
+    if (!current) throw new ResourceNotFoundFault(`Replication instance ${arn} not found`);
+    const doc = { ...settleInstance(current.doc, ctx.now()) };
+    if (doc.ReplicationInstanceStatus !== 'available') {
+      throw new InvalidResourceStateFault(`Replication instance ${arn} is not in available state`);
+    }
+    if (input.ReplicationInstanceClass) validateClass(input.ReplicationInstanceClass as string);
+    for (const k of ['ReplicationInstanceClass', 'AllocatedStorage', 'PreferredMaintenanceWindow', 'MultiAZ', 'EngineVersion', 'AutoMinorVersionUpgrade', 'NetworkType']) {
+      if (input[k] !== undefined) doc[k] = input[k];
+    }
+    if (input.VpcSecurityGroupIds) {
+      doc.VpcSecurityGroups = (input.VpcSecurityGroupIds as string[]).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
+    }
+    const ops: WriteOp[] = [{ kind: 'put', key: current.key, doc, ifVersion: current.version }];
+    const newId = (input.ReplicationInstanceIdentifier as string | undefined)?.toLowerCase();
+    if (newId && newId !== doc.ReplicationInstanceIdentifier) {
+      validateIdentifier('ReplicationInstanceIdentifier', newId, 63);
+      ops.push({ kind: 'put', key: identKey('instance', ctx.scope, newId), doc: { arn }, ifAbsent: true });
+      ops.push({ kind: 'delete', key: identKey('instance', ctx.scope, doc.ReplicationInstanceIdentifier) });
+      doc.ReplicationInstanceIdentifier = newId;
+    }
+    out = doc;
+    return ops;
+  }).catch((e) => {
+    if (e instanceof ConditionFailed && e.index === 1) throw new ResourceAlreadyExistsFault('The specified replication instance already exists');
+    throw e;
+  });
+  return { ReplicationInstance: publicView(out!) };
+}
+
+export async function deleteReplicationInstance(ctx: ApiContext, input: Record<string, unknown>) {
+  const arn = input.ReplicationInstanceArn as string;
+  let out: InstanceDoc | undefined;
+  await mutate<InstanceDoc>(ctx.table, resourceKey('instance', ctx.scope, arn), (current) => {
+    if (!current) throw new ResourceNotFoundFault(`Replication instance ${arn} not found`);
+    if (current.refs > 0) {
+      throw new InvalidResourceStateFault(`Replication instance ${arn} cannot be deleted: it has replication tasks`);
+    }
+    out = settleInstance(current.doc, ctx.now());
+    return [
+      { kind: 'delete', key: current.key, ifVersion: current.version, ifAttrZero: 'refs' },
+      { kind: 'delete', key: identKey('instance', ctx.scope, current.doc.ReplicationInstanceIdentifier) },
+    ];
+  });
+  return { ReplicationInstance: publicView({ ...out!, ReplicationInstanceStatus: 'deleting' }) };
+}

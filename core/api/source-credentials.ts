@@ -1,0 +1,22 @@
+import { InvalidParameterValueException } from '../model/errors.js';
+import type { SecretBox } from '../state/secrets.js';
+import type { SourceEndpointConnection } from './context.js';
+
+/** Connection parameters of a MySQL-compatible endpoint; top-level members win over MySQLSettings. */
+export function resolveSourceConnection(secrets: SecretBox, endpoint: Record<string, unknown>): SourceEndpointConnection {
+  const ms = (endpoint.MySQLSettings as Record<string, unknown> | undefined) ?? {};
+  if (ms.SecretsManagerSecretId && !endpoint._password) {
+    throw new InvalidParameterValueException(
+      'dmslite does not read AWS Secrets Manager: give the endpoint ServerName, Port, Username and Password',
+    );
+  }
+  const sealed = (endpoint._password ?? endpoint._settingsPassword) as string | undefined;
+  return {
+    engineName: endpoint.EngineName as string,
+    host: (endpoint.ServerName ?? ms.ServerName) as string,
+    port: Number(endpoint.Port ?? ms.Port ?? 3306),
+    user: (endpoint.Username ?? ms.Username) as string,
+    password: sealed ? secrets.open(sealed) : '',
+    database: (endpoint.DatabaseName ?? ms.DatabaseName) as string | undefined,
+  };
+}

@@ -1,0 +1,22 @@
+// Process configuration, read once from the environment.
+
+export interface DmsliteConfig {
+  accountId: string;
+  defaultRegion: string;
+  stateTable: string;
+  dynamodbEndpoint?: string;
+  kinesisEndpoint?: string;
+  /** Delay before `creating` resources become ready/available. */
+  createDelayMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DmsliteConfig {
+  return {
+    accountId: env.DMSLITE_ACCOUNT_ID || '000000000000',
+    defaultRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    stateTable: env.DMSLITE_TABLE || 'dmslite-state',
+    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
+    kinesisEndpoint: env.AWS_ENDPOINT_URL_KINESIS || env.AWS_ENDPOINT_URL || undefined,
+    createDelayMs: Number(env.DMSLITE_CREATE_DELAY_MS ?? 0),
+  };
+}

@@ -1,0 +1,58 @@
+import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import type { ApiDeps, ConnectionTester, SourceEndpointConnection } from './api/context.js';
+import { loadConfig, type DmsliteConfig } from './config.js';
+import { createKinesisClient, parseStreamArn } from './sink/kinesis/client.js';
+import { openConnection } from './source/mysql/connection.js';
+import { checkSourcePrerequisites } from './source/mysql/prerequisites.js';
+import { createDynamoClient, DocumentTable } from './state/dynamo.js';
+import { secretBoxFromEnv } from './state/secrets.js';
+
+// Wires the API's dependencies from the environment; shared by the Lambda handler, `npm start` and the runner.
+
+export const connectionTester = (config: DmsliteConfig): ConnectionTester => ({
+  async testSource(ep: SourceEndpointConnection) {
+    let conn;
+    try {
+      conn = await openConnection({ host: ep.host, port: ep.port, user: ep.user, password: ep.password, database: ep.database, connectTimeoutMs: 5000 });
+    } catch (e) {
+      return `Cannot connect to ${ep.engineName} source ${ep.host}:${ep.port} as ${ep.user}: ${(e as Error).message}`;
+    }
+    try {
+      const { failures } = await checkSourcePrerequisites(conn, { cdc: true });
+      return failures.length ? failures.map((f) => f.message).join('; ') : null;
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  },
+  async testKinesis(streamArn: string, region: string) {
+    const parsed = parseStreamArn(streamArn);
+    if (!parsed) return `Invalid Kinesis stream ARN ${streamArn}`;
+    const client = createKinesisClient({ endpoint: config.kinesisEndpoint, region: parsed.region ?? region, maxAttempts: 2, requestTimeoutMs: 5000 });
+    try {
+      await client.send(new DescribeStreamSummaryCommand({ StreamName: parsed.streamName }));
+      return null;
+    } catch (e) {
+      const err = e as Error;
+      return err.name === 'ResourceNotFoundException'
+        ? `Kinesis stream ${parsed.streamName} does not exist (${streamArn})`
+        : `Cannot reach Kinesis stream ${streamArn}: ${err.message}`;
+    } finally {
+      client.destroy();
+    }
+  },
+});
+
+let cached: ApiDeps | undefined;
+
+/** Process-wide dependencies (clients are reused across Lambda invocations). */
+export function apiDepsFromEnv(): ApiDeps {
+  if (cached) return cached;
+  const config = loadConfig();
+  const table = new DocumentTable(createDynamoClient({ endpoint: config.dynamodbEndpoint, region: config.defaultRegion }), config.stateTable);
+  cached = { config, table, secrets: secretBoxFromEnv(), tester: connectionTester(config) };
+  return cached;
+}
+
+export function resetApiDeps(): void {
+  cached = undefined;
+}

@@ -1,0 +1,31 @@
+export {
+  createKinesisSink,
+  partitionKeyHash,
+  recordSize,
+  PUT_RECORDS_MAX_RECORDS,
+  PUT_RECORDS_MAX_BYTES,
+  RECORD_MAX_BYTES,
+  PARTITION_KEY_MAX_CHARS,
+  type KinesisRecord,
+  type RecordSink,
+  type KinesisSink,
+  type KinesisSinkOptions,
+  type KinesisSinkStats,
+  type PutRecordsClient,
+} from './sink.js';
+export {
+  createKinesisClient,
+  parseStreamArn,
+  streamNameFromArn,
+  type KinesisClientOptions,
+  type StreamArn,
+} from './client.js';
+export {
+  KinesisSinkError,
+  StreamNotFoundError,
+  PutRecordsFailedError,
+  SinkClosedError,
+  RecordTooLargeError,
+  InvalidPartitionKeyError,
+  type RejectedRecord,
+} from './errors.js';

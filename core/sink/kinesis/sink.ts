@@ -1,0 +1,470 @@
+// The Kinesis sink: ordered, batched, retried delivery of records to one stream.
+//
+// Records are spread over `maxInFlight` lanes by a hash of their partition key. Each
+// lane sends one PutRecords at a time (≤ 500 records, ≤ 5 MiB), so records of one key
+// stay in one lane and a later batch can never overtake an earlier one. A lane sends as
+// soon as it is idle and has records: a lone CDC record goes out at once, and under
+// load records pile up behind the call in flight and form full batches.
+//
+// Retries: only the failed entries are resent, plus — to keep per-key order — every
+// later record of the same key from that batch, even if Kinesis accepted it
+// (at-least-once; the last copy of each record is in order). The resend set goes first
+// in the lane's next call, after an exponential back-off with full jitter. Whole-call
+// failures (throttling, 5xx, network) are retried the same way. A record still not
+// acknowledged `retryDeadlineMs` after its first failure fails the sink; so does
+// ResourceNotFoundException (the stream is missing), at once.
+
+import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import {
+  InvalidPartitionKeyError,
+  KinesisSinkError,
+  PutRecordsFailedError,
+  RecordTooLargeError,
+  SinkClosedError,
+  StreamNotFoundError,
+  type RejectedRecord,
+} from './errors.js';
+
+/** The sink's input: one Kinesis record. */
+export interface KinesisRecord {
+  partitionKey: string;
+  data: Buffer;
+}
+
+export interface RecordSink {
+  /** Queues records in order; resolves once every record of this call is acknowledged. Applies back-pressure (awaits) when too much is buffered. */
+  write(records: KinesisRecord[]): Promise<void>;
+  /** Resolves when everything queued so far is acknowledged. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KinesisSinkStats {
+  /** PutRecords calls made (including failed ones). */
+  putRecordsCalls: number;
+  /** PutRecords calls that failed as a whole and were retried. */
+  failedCalls: number;
+  /** Record entries sent, resends included. */
+  recordsSent: number;
+  /** Records acknowledged (each counted once). */
+  recordsAcknowledged: number;
+  /** Entries reported failed by PutRecords (sum of FailedRecordCount). */
+  failedEntries: number;
+  /** Entries resent only to keep their key's order although Kinesis had accepted them. */
+  orderResends: number;
+  /** Records queued or in flight, not yet acknowledged. */
+  buffered: number;
+}
+
+export interface KinesisSink extends RecordSink {
+  readonly streamName: string;
+  stats(): KinesisSinkStats;
+}
+
+/** What the sink needs of a KinesisClient (lets tests pass a fake). */
+export interface PutRecordsClient {
+  send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput>;
+}
+
+export interface KinesisSinkOptions {
+  client: PutRecordsClient;
+  streamName: string;
+  /** PutRecords calls in flight at once = number of partition-key lanes (default 4). */
+  maxInFlight?: number;
+  /** How long a record may keep failing before the sink gives up (default 120 s). */
+  retryDeadlineMs?: number;
+  /** Back-off base (default 50 ms): retry n waits random(0, min(maxDelayMs, base·2^(n-1))). */
+  baseDelayMs?: number;
+  /** Back-off cap (default 5 s). */
+  maxDelayMs?: number;
+  /** write() waits while this many records are queued or in flight (default maxInFlight × 2000). */
+  maxBufferedRecords?: number;
+  /** write() waits while this many bytes are queued or in flight (default 64 MiB). */
+  maxBufferedBytes?: number;
+  /** Test hooks. */
+  random?: () => number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const PUT_RECORDS_MAX_RECORDS = 500;
+export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+export const RECORD_MAX_BYTES = 1024 * 1024;
+export const PARTITION_KEY_MAX_CHARS = 256;
+
+const DEFAULT_MAX_IN_FLIGHT = 4;
+const DEFAULT_RETRY_DEADLINE_MS = 120_000;
+const DEFAULT_BASE_DELAY_MS = 50;
+const DEFAULT_MAX_DELAY_MS = 5_000;
+
+/** Per-entry error codes that retrying cannot fix. */
+const FATAL_ENTRY_CODES = new Set([
+  'KMSDisabledException', 'KMSInvalidStateException', 'KMSAccessDeniedException',
+  'KMSNotFoundException', 'KMSOptInRequired', 'AccessDeniedException',
+]);
+/** Whole-call errors that are worth retrying. */
+const RETRYABLE_ERRORS = new Set([
+  'ProvisionedThroughputExceededException', 'LimitExceededException', 'ThrottlingException',
+  'Throttling', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded',
+  'KMSThrottlingException', 'InternalFailure', 'InternalFailureException', 'InternalServerError',
+  'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException',
+  'TimeoutError', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND',
+  'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET',
+]);
+const PROGRAMMING_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
+
+interface WriteState {
+  pending: number;
+  settled: boolean;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+interface Entry {
+  partitionKey: string;
+  data: Buffer;
+  size: number;
+  write: WriteState;
+  /** Times Kinesis reported this record failed (entry error or whole-call error). */
+  failures: number;
+  /** now() of the first failure; 0 = never failed. */
+  firstFailureAt: number;
+  lastError: string;
+}
+
+/** FIFO with O(1) shift. */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get size(): number { return this.items.length - this.head; }
+  push(x: T): void { this.items.push(x); }
+  peek(): T | undefined { return this.items[this.head]; }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  clear(): T[] {
+    const rest = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return rest;
+  }
+}
+
+interface Lane {
+  /** Records to resend; always the head of the next batch. */
+  retry: Entry[];
+  queue: Fifo<Entry>;
+  busy: boolean;
+  /** Consecutive whole-call failures. */
+  callStreak: number;
+}
+
+/** FNV-1a over UTF-16 code units. */
+export function partitionKeyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Bytes a record counts for against the PutRecords limits: data + partition key (UTF-8). */
+export function recordSize(record: KinesisRecord): number {
+  return record.data.length + Buffer.byteLength(record.partitionKey, 'utf8');
+}
+
+function validPartitionKey(key: string): boolean {
+  if (typeof key !== 'string' || key.length === 0) return false;
+  if (key.length <= PARTITION_KEY_MAX_CHARS) return true;
+  return [...key].length <= PARTITION_KEY_MAX_CHARS; // counted in Unicode characters
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const name = err.name && err.name !== 'Error' ? err.name : typeof code === 'string' ? code : 'Error';
+    return err.message ? `${name}: ${err.message}` : name;
+  }
+  return String(err);
+}
+
+type Verdict = 'not-found' | 'retryable' | 'fatal';
+
+function classify(err: unknown): Verdict {
+  const e = (err ?? {}) as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const name = typeof e.name === 'string' ? e.name : '';
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (name === 'ResourceNotFoundException' || code === 'ResourceNotFoundException') return 'not-found';
+  if (RETRYABLE_ERRORS.has(name) || RETRYABLE_ERRORS.has(code)) return 'retryable';
+  if (e.$retryable) return 'retryable';
+  const status = e.$metadata?.httpStatusCode;
+  if (status === undefined) return PROGRAMMING_ERRORS.has(name) ? 'fatal' : 'retryable'; // no response: network
+  if (status >= 500 || status === 429) return 'retryable';
+  return 'fatal';
+}
+
+export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
+  const { client, streamName } = options;
+  const laneCount = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+  const retryDeadlineMs = options.retryDeadlineMs ?? DEFAULT_RETRY_DEADLINE_MS;
+  const baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  const maxBufferedRecords = options.maxBufferedRecords ?? laneCount * 2000;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
+    retry: [], queue: new Fifo<Entry>(), busy: false, callStreak: 0,
+  }));
+  const active = new Set<WriteState>();
+  const waiters: Entry[][] = [];
+  let buffered = 0;
+  let bufferedBytes = 0;
+  let failure: KinesisSinkError | null = null;
+  let closed = false;
+  const stats = { putRecordsCalls: 0, failedCalls: 0, recordsSent: 0, recordsAcknowledged: 0, failedEntries: 0, orderResends: 0 };
+
+  function settle(ws: WriteState, err?: Error): void {
+    if (ws.settled) return;
+    ws.settled = true;
+    active.delete(ws);
+    if (err) ws.reject(err);
+    else ws.resolve();
+  }
+
+  function ack(e: Entry): void {
+    stats.recordsAcknowledged++;
+    buffered--;
+    bufferedBytes -= e.size;
+    if (--e.write.pending === 0) settle(e.write);
+  }
+
+  function fail(err: KinesisSinkError): void {
+    if (failure) return;
+    failure = err;
+    for (const lane of lanes) {
+      lane.retry = [];
+      lane.queue.clear();
+    }
+    waiters.length = 0;
+    buffered = 0;
+    bufferedBytes = 0;
+    for (const ws of [...active]) settle(ws, err);
+  }
+
+  function backoff(attempt: number): number {
+    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+    return random() * ceiling;
+  }
+
+  /** Throws when a failed record ran out of time; else the time left for the oldest. */
+  function timeLeft(entries: Entry[], t: number): number {
+    let oldest: Entry | null = null;
+    for (const e of entries) if (e.firstFailureAt && (!oldest || e.firstFailureAt < oldest.firstFailureAt)) oldest = e;
+    if (!oldest) return retryDeadlineMs;
+    const left = retryDeadlineMs - (t - oldest.firstFailureAt);
+    if (left <= 0) {
+      throw new PutRecordsFailedError(streamName,
+        `Kinesis PutRecords to stream '${streamName}' gave up after ${retryDeadlineMs} ms of retries: the record for `
+        + `partition key '${oldest.partitionKey}' failed ${oldest.failures} time(s); last error: ${oldest.lastError}`,
+        oldest.partitionKey);
+    }
+    return left;
+  }
+
+  function takeBatch(lane: Lane): Entry[] {
+    const batch = lane.retry; // a subset of an earlier batch: always fits
+    lane.retry = [];
+    let bytes = 0;
+    for (const e of batch) bytes += e.size;
+    while (batch.length < PUT_RECORDS_MAX_RECORDS) {
+      const next = lane.queue.peek();
+      if (!next || bytes + next.size > PUT_RECORDS_MAX_BYTES) break;
+      lane.queue.shift();
+      batch.push(next);
+      bytes += next.size;
+    }
+    return batch;
+  }
+
+  /** One PutRecords; returns the back-off to wait before the lane's next call (0: none). */
+  async function sendBatch(lane: Lane, batch: Entry[]): Promise<number> {
+    stats.putRecordsCalls++;
+    stats.recordsSent += batch.length;
+    let out: PutRecordsCommandOutput;
+    try {
+      out = await client.send(new PutRecordsCommand({
+        StreamName: streamName,
+        Records: batch.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })),
+      }));
+    } catch (err) {
+      return callFailed(lane, batch, err);
+    }
+    const results = out.Records ?? [];
+    if (results.length !== batch.length) {
+      return callFailed(lane, batch, new Error(`PutRecords answered ${results.length} results for ${batch.length} records`));
+    }
+    lane.callStreak = 0;
+
+    const t = now();
+    let resend: Entry[] | null = null;
+    let resendKeys: Set<string> | null = null;
+    let worst = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i]!;
+      const errorCode = results[i]!.ErrorCode;
+      if (errorCode) {
+        stats.failedEntries++;
+        e.failures++;
+        if (!e.firstFailureAt) e.firstFailureAt = t;
+        e.lastError = `${errorCode}: ${results[i]!.ErrorMessage ?? ''}`;
+        if (e.failures > worst) worst = e.failures;
+        if (FATAL_ENTRY_CODES.has(errorCode)) {
+          throw new PutRecordsFailedError(streamName,
+            `Kinesis PutRecords to stream '${streamName}' refused the record for partition key '${e.partitionKey}': ${e.lastError}`,
+            e.partitionKey);
+        }
+        (resend ??= []).push(e);
+        (resendKeys ??= new Set()).add(e.partitionKey);
+      } else if (resendKeys?.has(e.partitionKey)) {
+        stats.orderResends++;
+        resend!.push(e); // accepted, but an earlier record of its key failed: resend to keep order
+      } else {
+        ack(e);
+      }
+    }
+    drainWaiters();
+    if (!resend) return 0;
+    const left = timeLeft(resend, t);
+    lane.retry = resend;
+    return Math.min(backoff(worst), left);
+  }
+
+  function callFailed(lane: Lane, batch: Entry[], err: unknown): number {
+    const verdict = classify(err);
+    if (verdict === 'not-found') throw new StreamNotFoundError(streamName, err);
+    if (verdict === 'fatal') {
+      throw new PutRecordsFailedError(streamName,
+        `Kinesis PutRecords to stream '${streamName}' failed: ${describeError(err)}`, batch[0]?.partitionKey, err);
+    }
+    stats.failedCalls++;
+    const t = now();
+    const message = describeError(err);
+    for (const e of batch) {
+      e.failures++;
+      if (!e.firstFailureAt) e.firstFailureAt = t;
+      e.lastError = message;
+    }
+    lane.callStreak++;
+    const left = timeLeft(batch, t);
+    lane.retry = batch;
+    return Math.min(backoff(lane.callStreak), left);
+  }
+
+  async function runLane(lane: Lane): Promise<void> {
+    lane.busy = true;
+    try {
+      while (!failure && (lane.retry.length > 0 || lane.queue.size > 0)) {
+        const wait = await sendBatch(lane, takeBatch(lane));
+        if (wait > 0 && !failure) await sleep(wait);
+      }
+    } catch (err) {
+      fail(err instanceof KinesisSinkError ? err
+        : new KinesisSinkError(streamName, `Kinesis sink for stream '${streamName}' failed: ${describeError(err)}`, { cause: err }));
+    } finally {
+      lane.busy = false;
+    }
+  }
+
+  function kick(lane: Lane): void {
+    if (!lane.busy && !failure) void runLane(lane);
+  }
+
+  function enqueue(entries: Entry[]): void {
+    const touched = new Set<Lane>();
+    for (const e of entries) {
+      buffered++;
+      bufferedBytes += e.size;
+      const lane = lanes[laneCount === 1 ? 0 : partitionKeyHash(e.partitionKey) % laneCount]!;
+      lane.queue.push(e);
+      touched.add(lane);
+    }
+    for (const lane of touched) kick(lane);
+  }
+
+  function hasRoom(): boolean {
+    return buffered < maxBufferedRecords && bufferedBytes < maxBufferedBytes;
+  }
+
+  function drainWaiters(): void {
+    while (waiters.length > 0 && hasRoom() && !failure) enqueue(waiters.shift()!);
+  }
+
+  function write(records: KinesisRecord[]): Promise<void> {
+    if (failure) return Promise.reject(failure);
+    if (closed) return Promise.reject(new SinkClosedError(streamName));
+
+    const entries: Entry[] = [];
+    let tooLarge: RejectedRecord[] | null = null;
+    let badKey: RejectedRecord[] | null = null;
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    done.catch(() => {}); // failures are also reported by flush()/close()
+    const ws: WriteState = { pending: 0, settled: false, done, resolve, reject };
+
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (!validPartitionKey(r.partitionKey)) {
+        (badKey ??= []).push({ index: i, partitionKey: String(r.partitionKey), size: r.data.length });
+        continue;
+      }
+      const size = recordSize(r);
+      if (size > RECORD_MAX_BYTES) {
+        (tooLarge ??= []).push({ index: i, partitionKey: r.partitionKey, size });
+        continue;
+      }
+      entries.push({ partitionKey: r.partitionKey, data: r.data, size, write: ws, failures: 0, firstFailureAt: 0, lastError: '' });
+    }
+
+    ws.pending = entries.length;
+    if (entries.length === 0) {
+      settle(ws);
+    } else {
+      active.add(ws);
+      if (waiters.length === 0 && hasRoom()) enqueue(entries);
+      else waiters.push(entries);
+    }
+    const refused = badKey ? new InvalidPartitionKeyError(badKey)
+      : tooLarge ? new RecordTooLargeError(tooLarge, RECORD_MAX_BYTES) : null;
+    return refused ? done.then(() => { throw refused; }) : done;
+  }
+
+  async function flush(): Promise<void> {
+    if (failure) throw failure;
+    await Promise.allSettled([...active].map((ws) => ws.done));
+    if (failure) throw failure;
+  }
+
+  return {
+    streamName,
+    write,
+    flush,
+    async close() {
+      closed = true;
+      await flush();
+    },
+    stats: () => ({ ...stats, buffered }),
+  };
+}

@@ -1,0 +1,59 @@
+import { ConditionFailed, DocumentTable, type Key, type Stored, type WriteOp } from './dynamo.js';
+import type { Scope } from '../model/arn.js';
+
+// Key layout of the single state table:
+//   res#<kind>#<account>#<region>   / <arn>                  a resource document
+//   ident#<kind>#<account>#<region> / <identifier, lower>    identifier uniqueness
+//   work                            / <task arn>             tasks a runner must own
+//   tstats#<task arn>               / <schema>\0<table>      table statistics
+//   conn#<account>#<region>         / <instance>|<endpoint>  connection test results
+
+export type ResourceKind = 'endpoint' | 'instance' | 'task' | 'subgrp' | 'cert';
+
+export const resourceKey = (kind: ResourceKind, scope: Scope, arn: string): Key => ({
+  pk: `res#${kind}#${scope.account}#${scope.region}`,
+  sk: arn,
+});
+export const identKey = (kind: ResourceKind, scope: Scope, identifier: string): Key => ({
+  pk: `ident#${kind}#${scope.account}#${scope.region}`,
+  sk: identifier.toLowerCase(),
+});
+export const WORK_PK = 'work';
+export const workKey = (taskArn: string): Key => ({ pk: WORK_PK, sk: taskArn });
+export const tableStatsPk = (taskArn: string): string => `tstats#${taskArn}`;
+export const tableStatsKey = (taskArn: string, schema: string, table: string): Key => ({
+  pk: tableStatsPk(taskArn),
+  sk: `${schema}\u0000${table}`,
+});
+export const connectionKey = (scope: Scope, instanceArn: string, endpointArn: string): Key => ({
+  pk: `conn#${scope.account}#${scope.region}`,
+  sk: `${instanceArn}|${endpointArn}`,
+});
+export const connectionPk = (scope: Scope): string => `conn#${scope.account}#${scope.region}`;
+
+export type { Stored, WriteOp };
+export { ConditionFailed, DocumentTable };
+
+/**
+ * Read-modify-write with optimistic locking: `fn` sees the current document and returns the writes
+ * (conditioned on the version it saw); on a lost race it runs again on fresh data.
+ */
+export async function mutate<T>(
+  table: DocumentTable,
+  key: Key,
+  fn: (current: Stored<T> | null) => Promise<WriteOp[] | null> | WriteOp[] | null,
+  attempts = 20,
+): Promise<void> {
+  for (let i = 0; ; i++) {
+    const current = await table.get<T>(key);
+    const ops = await fn(current);
+    if (!ops || ops.length === 0) return;
+    try {
+      await table.write(ops);
+      return;
+    } catch (e) {
+      if (!(e instanceof ConditionFailed) || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * (i + 1)));
+    }
+  }
+}
