@@ -1,4 +1,4 @@
-import { buildArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
+import { buildArn, requireArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
 import {
   InvalidParameterCombinationException,
   InvalidParameterValueException,
@@ -6,7 +6,7 @@ import {
   ResourceAlreadyExistsFault,
   ResourceNotFoundFault,
 } from '../model/errors.js';
-import { ConditionFailed, identKey, mutate, resourceKey, type Stored } from '../state/resources.js';
+import { ConditionFailed, connectionPk, identKey, mutate, resourceKey, type Stored } from '../state/resources.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 
@@ -38,6 +38,16 @@ export const ENGINE_DISPLAY_NAMES: Record<string, string> = {
   babelfish: 'Babelfish for Aurora PostgreSQL',
   timestream: 'Amazon Timestream',
   redis: 'Redis',
+};
+
+/** The one engine-specific settings member AWS keeps for each engine; the others are ignored. */
+const SETTINGS_MEMBER: Record<string, string> = {
+  mysql: 'MySQLSettings', mariadb: 'MySQLSettings', aurora: 'MySQLSettings', 'gcp-mysql': 'GcpMySQLSettings',
+  kinesis: 'KinesisSettings', postgres: 'PostgreSQLSettings', 'aurora-postgresql': 'PostgreSQLSettings',
+  oracle: 'OracleSettings', sqlserver: 'MicrosoftSQLServerSettings', s3: 'S3Settings', dynamodb: 'DynamoDbSettings',
+  kafka: 'KafkaSettings', redshift: 'RedshiftSettings', opensearch: 'ElasticsearchSettings', elasticsearch: 'ElasticsearchSettings',
+  mongodb: 'MongoDbSettings', docdb: 'DocDbSettings', neptune: 'NeptuneSettings', db2: 'IBMDb2Settings', sybase: 'SybaseSettings',
+  redis: 'RedisSettings', timestream: 'TimestreamSettings',
 };
 
 /** Engines dmslite migrates from / to; the rest are accepted by the API only. */
@@ -75,6 +85,7 @@ const endpointFilters = {
 };
 
 export async function getEndpoint(ctx: ApiContext, arn: string): Promise<Stored<EndpointDoc>> {
+  requireArn('EndpointArn', arn, 'endpoint');
   const found = await ctx.table.get<EndpointDoc>(resourceKey('endpoint', ctx.scope, arn));
   if (!found) throw new ResourceNotFoundFault(`Endpoint ${arn} not found`);
   return found;
@@ -105,19 +116,33 @@ function applyEndpointInput(ctx: ApiContext, base: Partial<EndpointDoc>, input: 
     if (input[k] !== undefined) doc[k] = input[k];
   }
   doc.SslMode ??= 'none';
-  // Engine-specific settings: merge members unless ExactSettings asks to replace them.
-  for (const [k, v] of Object.entries(input)) {
-    if (!k.endsWith('Settings') || typeof v !== 'object' || v === null) continue;
-    const settings = { ...(v as Record<string, unknown>) };
+  // Engine-specific settings: only the engine's own member is kept (AWS ignores the others);
+  // members merge unless ExactSettings asks to replace them.
+  const member = SETTINGS_MEMBER[engine];
+  for (const k of Object.keys(doc)) if (k.endsWith('Settings') && k !== member) delete doc[k];
+  const given = member ? (input[member] as Record<string, unknown> | undefined) : undefined;
+  if (given) {
+    const settings = { ...given };
     if ('Password' in settings) {
       doc._settingsPassword = ctx.secrets.seal(String(settings.Password));
       delete settings.Password;
     }
-    doc[k] = exact ? settings : { ...((doc[k] as Record<string, unknown>) ?? {}), ...settings };
+    doc[member] = exact ? settings : { ...((doc[member] as Record<string, unknown>) ?? {}), ...settings };
   }
-  if (input.Password !== undefined) doc._password = ctx.secrets.seal(String(input.Password));
+  if (input.Port !== undefined && ((input.Port as number) < 1 || (input.Port as number) > 65535)) {
+    throw new InvalidParameterValueException(`The parameter Port must be between 1 and 65535: ${input.Port}`);
+  }
+  if (input.Password !== undefined && input.Password !== '') doc._password = ctx.secrets.seal(String(input.Password));
 
   if (engine === 'kinesis') {
+    if (input.Password !== undefined) {
+      throw new InvalidParameterValueException('Password is not a valid parameter for a kinesis endpoint');
+    }
+    if (!doc.KinesisSettings) throw new InvalidParameterValueException('KinesisSettings must be provided for a kinesis endpoint');
+    if (!(doc.KinesisSettings as Record<string, unknown>).MessageFormat) {
+      // AWS refuses a Kinesis endpoint without MessageFormat (LocalStack's AWS-validated tests).
+      throw new InvalidParameterValueException('KinesisSettings.MessageFormat must be provided: json or json-unformatted');
+    }
     const ks: Record<string, unknown> = { ...KINESIS_DEFAULTS, ...((doc.KinesisSettings as Record<string, unknown>) ?? {}) };
     if (!ks.StreamArn) throw new InvalidParameterValueException('KinesisSettings.StreamArn is required for a kinesis endpoint');
     if (!ks.ServiceAccessRoleArn && doc.ServiceAccessRoleArn) ks.ServiceAccessRoleArn = doc.ServiceAccessRoleArn;
@@ -140,12 +165,23 @@ function applyEndpointInput(ctx: ApiContext, base: Partial<EndpointDoc>, input: 
         'Specify either SecretsManagerSecretId with SecretsManagerAccessRoleArn, or the user name, password, server name and port: not both',
       );
     }
-    if (!usesSecret && type === 'SOURCE') {
+    if (usesSecret && (!ms.SecretsManagerSecretId || !ms.SecretsManagerAccessRoleArn)) {
+      throw new InvalidParameterValueException(
+        'MySQLSettings.SecretsManagerSecretId and MySQLSettings.SecretsManagerAccessRoleArn must be provided together',
+      );
+    }
+    if (!usesSecret) {
+      if (!doc._password && !doc._settingsPassword) throw new InvalidParameterValueException('Password must be provided');
+      if (!doc.Username && !ms.Username) throw new InvalidParameterValueException('Username must be provided');
       if (!doc.ServerName && !ms.ServerName) throw new InvalidParameterValueException('ServerName must be provided');
       if (doc.Port === undefined && ms.Port === undefined) throw new InvalidParameterValueException('Port must be provided');
-      if (!doc.Username && !ms.Username) throw new InvalidParameterValueException('Username must be provided');
-      if (!doc._password && !doc._settingsPassword) throw new InvalidParameterValueException('Password must be provided');
     }
+    // AWS echoes the connection members inside MySQLSettings, taken from the top level.
+    const echoed: Record<string, unknown> = { ...ms };
+    for (const k of ['DatabaseName', 'Port', 'ServerName', 'Username']) if (doc[k] !== undefined) echoed[k] = doc[k];
+    for (const k of ['DatabaseName', 'Port', 'ServerName', 'Username']) if (doc[k] === undefined && ms[k] !== undefined) doc[k] = ms[k];
+    doc.MySQLSettings = echoed;
+    if (!doc.KmsKeyId) doc.KmsKeyId = `arn:aws:kms:${ctx.scope.region}:${ctx.scope.account}:key/dmslite-default`;
   }
   return doc as EndpointDoc;
 }
@@ -233,8 +269,15 @@ export async function deleteEndpoint(ctx: ApiContext, input: Record<string, unkn
       { kind: 'delete', key: identKey('endpoint', ctx.scope, current.doc.EndpointIdentifier) },
     ];
   });
+  await deleteConnectionsOf(ctx, (c) => c.EndpointArn === arn);
   function inUse() {
     return new InvalidResourceStateFault(`Endpoint ${arn} cannot be deleted: it is used by one or more replication tasks`);
   }
   return { Endpoint: endpointView({ ...doc!, Status: 'deleting' }) };
+}
+
+/** Connection test results go with their endpoint or replication instance. */
+export async function deleteConnectionsOf(ctx: ApiContext, which: (c: { EndpointArn: string; ReplicationInstanceArn: string }) => boolean) {
+  const all = await ctx.table.all<{ EndpointArn: string; ReplicationInstanceArn: string }>(connectionPk(ctx.scope));
+  await Promise.all(all.filter((c) => which(c.doc)).map((c) => ctx.table.write([{ kind: 'delete', key: c.key }]).catch(() => undefined)));
 }

@@ -1,4 +1,4 @@
-import { buildArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
+import { buildArn, requireArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
 import {
   InvalidParameterValueException,
   InvalidResourceStateFault,
@@ -8,7 +8,7 @@ import {
 import { ConditionFailed, identKey, mutate, resourceKey, type Stored, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
-import { mapStored } from './endpoints.js';
+import { deleteConnectionsOf, mapStored } from './endpoints.js';
 
 export const INSTANCE_CLASSES = [
   'dms.t2.micro', 'dms.t2.small', 'dms.t2.medium', 'dms.t2.large',
@@ -45,6 +45,7 @@ export function settleInstance(doc: InstanceDoc, now: number): InstanceDoc {
 }
 
 export async function getInstance(ctx: ApiContext, arn: string): Promise<Stored<InstanceDoc>> {
+  requireArn('ReplicationInstanceArn', arn, 'rep');
   const found = await ctx.table.get<InstanceDoc>(resourceKey('instance', ctx.scope, arn));
   if (!found) throw new ResourceNotFoundFault(`Replication instance ${arn} not found`);
   return { ...found, doc: settleInstance(found.doc, ctx.now()) };
@@ -184,5 +185,6 @@ export async function deleteReplicationInstance(ctx: ApiContext, input: Record<s
       { kind: 'delete', key: identKey('instance', ctx.scope, current.doc.ReplicationInstanceIdentifier) },
     ];
   });
+  await deleteConnectionsOf(ctx, (c) => c.ReplicationInstanceArn === arn);
   return { ReplicationInstance: publicView({ ...out!, ReplicationInstanceStatus: 'deleting' }) };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseTableMappings } from '../mapping/parse.js';
-import { buildArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
+import { buildArn, requireArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
 import {
   InvalidParameterCombinationException,
   InvalidParameterValueException,
@@ -45,6 +45,7 @@ export function taskView(doc: TaskDoc, withoutSettings = false): Record<string, 
 }
 
 export async function getTask(ctx: ApiContext, arn: string): Promise<Stored<TaskDoc>> {
+  requireArn('ReplicationTaskArn', arn, 'task');
   const found = await ctx.table.get<TaskDoc>(resourceKey('task', ctx.scope, arn));
   if (!found) throw new ResourceNotFoundFault(`Replication Task ${arn} not found`);
   return { ...found, doc: settleTask(found.doc, ctx.now()) };

@@ -67,3 +67,11 @@ export function validateIdentifier(param: string, value: string, maxLength = 255
     );
   }
 }
+
+/** A parameter that must hold a DMS ARN of one resource type. */
+export function requireArn(param: string, value: string, type: ResourceType): void {
+  const parsed = parseArn(value);
+  if (!parsed || parsed.type !== type) {
+    throw new InvalidParameterValueException(`Invalid ${param}: ${value} is not a valid ${type} ARN`);
+  }
+}

@@ -35,8 +35,9 @@ export type { Stored, WriteOp };
 export { ConditionFailed, DocumentTable };
 
 /**
- * Read-modify-write with optimistic locking: `fn` sees the current document and returns the writes
- * (conditioned on the version it saw); on a lost race it runs again on fresh data.
+ * Read-modify-write with optimistic locking: `fn` sees the current document and returns the writes,
+ * the first one conditioned on the version it saw; when that one loses a race, `fn` runs again on
+ * fresh data. A failed condition of a later write (e.g. identifier uniqueness) is thrown at once.
  */
 export async function mutate<T>(
   table: DocumentTable,
@@ -52,7 +53,7 @@ export async function mutate<T>(
       await table.write(ops);
       return;
     } catch (e) {
-      if (!(e instanceof ConditionFailed) || i >= attempts) throw e;
+      if (!(e instanceof ConditionFailed) || (e.index !== 0 && e.index !== null) || i >= attempts) throw e;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (i + 1)));
     }
   }
