@@ -68,7 +68,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
     const url = `http://${host}:${(server.address() as { port: number }).port}`;
     let runner: RunningRunner | undefined;
-    if (opts.runner ?? true) runner = await startRunner({});
+    if (opts.runner ?? true) runner = await startRunner();
     return {
       url,
       dynamodbEndpoint,

@@ -4,7 +4,7 @@ import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page } from './describe.js';
 import { MYSQL_ENGINES, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { getInstance } from './instances.js';
-import { resolveSourceConnection } from './source-credentials.js';
+import { resolveSourceConnection } from '../model/endpoint-connection.js';
 
 interface ConnectionDoc extends Record<string, unknown> {
   ReplicationInstanceArn: string;

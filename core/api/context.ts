@@ -2,6 +2,7 @@ import type { DmsliteConfig } from '../config.js';
 import type { Scope } from '../model/arn.js';
 import type { DocumentTable } from '../state/dynamo.js';
 import type { SecretBox } from '../state/secrets.js';
+import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
 
 /** Checks a connection for TestConnection; returns null on success or the failure message. */
 export interface ConnectionTester {
@@ -9,14 +10,7 @@ export interface ConnectionTester {
   testKinesis(streamArn: string, region: string): Promise<string | null>;
 }
 
-export interface SourceEndpointConnection {
-  engineName: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database?: string;
-}
+export type { SourceEndpointConnection };
 
 /** Everything an API operation may touch; built once per process, scoped per request. */
 export interface ApiDeps {

@@ -70,11 +70,6 @@ const PARALLEL_LOAD_TYPES = new Set([
 ]);
 const BEFORE_IMAGE_FILTERS = new Set(['pk-only', 'non-lob', 'all']);
 
-/** Actions that change a name: valid on schema, table and column targets. */
-const NAME_ACTIONS = new Set<TransformationAction>([
-  'rename', 'convert-lowercase', 'convert-uppercase', 'add-prefix', 'remove-prefix', 'replace-prefix',
-  'add-suffix', 'remove-suffix', 'replace-suffix',
-]);
 const COLUMN_ONLY_ACTIONS = new Set<TransformationAction>([
   'remove-column', 'add-column', 'change-data-type', 'add-before-image-columns',
 ]);
@@ -457,7 +452,7 @@ function finishTransformation(d: Draft, id: number): TransformationRule {
   if (action === 'define-primary-key' && target !== 'table') {
     fail(`rule action ${action} is not supported for rule target ${target}`);
   }
-  if (!NAME_ACTIONS.has(action) && !COLUMN_ONLY_ACTIONS.has(action) && action !== 'define-primary-key') {
+  if ((target === 'table-tablespace' || target === 'index-tablespace') && action !== 'rename') {
     fail(`rule action ${action} is not supported for rule target ${target}`);
   }
 

@@ -63,6 +63,8 @@ export interface TaskProgress {
   checkpointSeq?: number;
   /** True once the full load of a full-load-and-cdc task has finished. */
   fullLoadDone?: boolean;
+  /** Binlog position each table's full-load snapshot corresponds to (schema\0table → position). */
+  tableSnapshots?: Record<string, { file: string; position: number }>;
 }
 
 export interface TableStatsDoc extends Record<string, unknown> {

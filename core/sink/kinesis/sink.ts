@@ -163,8 +163,14 @@ interface Lane {
   retry: Entry[];
   queue: Fifo<Entry>;
   busy: boolean;
-  /** Consecutive whole-call failures. */
-  callStreak: number;
+  /** Consecutive calls that got no record acknowledged: the back-off exponent. */
+  stalls: number;
+  /**
+   * Per-key congestion windows: at most this many records of the key per call. Set when
+   * entries of the key fail (halved), doubled after a clean call, dropped at 500. Bounds
+   * the duplicates the order rule creates while a key is being throttled.
+   */
+  windows: Map<string, number>;
 }
 
 /** FNV-1a over UTF-16 code units. */
@@ -225,7 +231,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
-    retry: [], queue: new Fifo<Entry>(), busy: false, callStreak: 0,
+    retry: [], queue: new Fifo<Entry>(), busy: false, stalls: 0, windows: new Map(),
   }));
   const active = new Set<WriteState>();
   const waiters: Entry[][] = [];
@@ -283,19 +289,57 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     return left;
   }
 
+  /**
+   * The lane's next call: records to resend first, then queued records, in order, up to
+   * 500 records / 5 MiB, stopping at the first record over its key's window.
+   */
   function takeBatch(lane: Lane): Entry[] {
-    const batch = lane.retry; // a subset of an earlier batch: always fits
-    lane.retry = [];
+    const batch: Entry[] = [];
+    const windows = lane.windows;
+    const counts = windows.size > 0 ? new Map<string, number>() : null;
     let bytes = 0;
-    for (const e of batch) bytes += e.size;
-    while (batch.length < PUT_RECORDS_MAX_RECORDS) {
-      const next = lane.queue.peek();
-      if (!next || bytes + next.size > PUT_RECORDS_MAX_BYTES) break;
-      lane.queue.shift();
-      batch.push(next);
-      bytes += next.size;
+    const admit = (e: Entry): boolean => {
+      if (batch.length >= PUT_RECORDS_MAX_RECORDS || bytes + e.size > PUT_RECORDS_MAX_BYTES) return false;
+      if (counts) {
+        const w = windows.get(e.partitionKey);
+        if (w !== undefined) {
+          const c = counts.get(e.partitionKey) ?? 0;
+          if (c >= w) return false;
+          counts.set(e.partitionKey, c + 1);
+        }
+      }
+      batch.push(e);
+      bytes += e.size;
+      return true;
+    };
+    const retry = lane.retry;
+    let i = 0;
+    while (i < retry.length && admit(retry[i]!)) i++;
+    if (i < retry.length) {
+      lane.retry = retry.slice(i);
+      return batch;
     }
+    lane.retry = [];
+    for (let next = lane.queue.peek(); next && admit(next); next = lane.queue.peek()) lane.queue.shift();
     return batch;
+  }
+
+  function updateWindows(lane: Lane, batch: Entry[], failedKeys: Set<string> | null): void {
+    const windows = lane.windows;
+    if (!failedKeys && windows.size === 0) return;
+    const counts = new Map<string, number>();
+    for (const e of batch) counts.set(e.partitionKey, (counts.get(e.partitionKey) ?? 0) + 1);
+    for (const [key, count] of counts) {
+      if (failedKeys?.has(key)) {
+        windows.set(key, Math.max(1, Math.floor(count / 2)));
+      } else {
+        const w = windows.get(key);
+        if (w === undefined) continue;
+        if (w * 2 >= PUT_RECORDS_MAX_RECORDS) windows.delete(key);
+        else windows.set(key, w * 2);
+      }
+    }
+    if (windows.size > 10_000) windows.clear(); // keys seen once (e.g. primary keys) would pile up
   }
 
   /** One PutRecords; returns the back-off to wait before the lane's next call (0: none). */
@@ -315,12 +359,10 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     if (results.length !== batch.length) {
       return callFailed(lane, batch, new Error(`PutRecords answered ${results.length} results for ${batch.length} records`));
     }
-    lane.callStreak = 0;
-
     const t = now();
     let resend: Entry[] | null = null;
     let resendKeys: Set<string> | null = null;
-    let worst = 0;
+    let acked = 0;
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
       const errorCode = results[i]!.ErrorCode;
@@ -329,7 +371,6 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
         e.failures++;
         if (!e.firstFailureAt) e.firstFailureAt = t;
         e.lastError = `${errorCode}: ${results[i]!.ErrorMessage ?? ''}`;
-        if (e.failures > worst) worst = e.failures;
         if (FATAL_ENTRY_CODES.has(errorCode)) {
           throw new PutRecordsFailedError(streamName,
             `Kinesis PutRecords to stream '${streamName}' refused the record for partition key '${e.partitionKey}': ${e.lastError}`,
@@ -342,13 +383,17 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
         resend!.push(e); // accepted, but an earlier record of its key failed: resend to keep order
       } else {
         ack(e);
+        acked++;
       }
     }
     drainWaiters();
+    updateWindows(lane, batch, resendKeys);
+    lane.stalls = acked > 0 ? 0 : lane.stalls + 1;
     if (!resend) return 0;
     const left = timeLeft(resend, t);
     lane.retry = resend;
-    return Math.min(backoff(worst), left);
+    // Progress made: a short jittered pause; none: exponential back-off.
+    return Math.min(backoff(lane.stalls + 1), left);
   }
 
   function callFailed(lane: Lane, batch: Entry[], err: unknown): number {
@@ -366,10 +411,10 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
       if (!e.firstFailureAt) e.firstFailureAt = t;
       e.lastError = message;
     }
-    lane.callStreak++;
+    lane.stalls++;
     const left = timeLeft(batch, t);
     lane.retry = batch;
-    return Math.min(backoff(lane.callStreak), left);
+    return Math.min(backoff(lane.stalls + 1), left);
   }
 
   async function runLane(lane: Lane): Promise<void> {

@@ -1,6 +1,15 @@
 import { InvalidParameterValueException } from '../model/errors.js';
 import type { SecretBox } from '../state/secrets.js';
-import type { SourceEndpointConnection } from './context.js';
+
+/** How to reach a MySQL-compatible source endpoint. */
+export interface SourceEndpointConnection {
+  engineName: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database?: string;
+}
 
 /** Connection parameters of a MySQL-compatible endpoint; top-level members win over MySQLSettings. */
 export function resolveSourceConnection(secrets: SecretBox, endpoint: Record<string, unknown>): SourceEndpointConnection {

@@ -1,0 +1,135 @@
+import type { TablePlan } from '../mapping/plan.js';
+import type { RecordFormatter } from '../record/formatter.js';
+import type { EffectiveSettings } from '../settings/index.js';
+import { InvalidPartitionKeyError, RecordTooLargeError } from '../sink/kinesis/errors.js';
+import type { KinesisRecord, RecordSink } from '../sink/kinesis/sink.js';
+import type { SourceConnection } from '../source/mysql/connection.js';
+import { closeConsistentSnapshot, openConsistentSnapshot, readTableSnapshot } from '../source/mysql/snapshot.js';
+import type { BinlogPosition } from '../model/positions.js';
+import { tableKey, type RunState } from './run-state.js';
+
+// Full load: per table, the control records of TargetTablePrepMode, then one `load` record per
+// row, streamed from a consistent snapshot with bounded memory. MaxFullLoadSubTasks tables at once.
+
+export interface FullLoadParams {
+  /** Tables to load, in load order. */
+  plans: TablePlan[];
+  openSource: () => Promise<SourceConnection>;
+  formatter: RecordFormatter;
+  sink: RecordSink;
+  state: RunState;
+  settings: EffectiveSettings;
+  signal: AbortSignal;
+  now: () => number;
+  /** Whether this load is a reload (FullLoadReloaded). */
+  reload: boolean;
+  /** Called with each table's snapshot position (the binlog position its rows correspond to). */
+  onSnapshot?: (plan: TablePlan, position: BinlogPosition) => void;
+}
+
+export class TaskStoppedError extends Error {
+  constructor() {
+    super('task stopped');
+  }
+}
+
+export async function runFullLoad(p: FullLoadParams): Promise<void> {
+  const queue = [...p.plans];
+  const workers = Math.max(1, Math.min(p.settings.maxFullLoadSubTasks, queue.length));
+  let firstError: unknown;
+  const abortAll = new AbortController();
+  const signal = AbortSignal.any([p.signal, abortAll.signal]);
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (queue.length > 0 && !signal.aborted) {
+        const plan = queue.shift()!;
+        try {
+          await loadTable(p, plan, signal);
+        } catch (e) {
+          firstError ??= e;
+          abortAll.abort();
+        }
+      }
+    }),
+  );
+  if (p.signal.aborted) throw new TaskStoppedError();
+  if (firstError) throw firstError;
+}
+
+function controlRecords(p: FullLoadParams, plan: TablePlan): KinesisRecord[] {
+  switch (p.settings.targetTablePrepMode) {
+    case 'DROP_AND_CREATE':
+      return [p.formatter.control('drop-table', plan.target), p.formatter.control('create-table', plan.target)];
+    case 'TRUNCATE_BEFORE_LOAD':
+      return [p.formatter.control('create-table', plan.target)];
+    default:
+      return [];
+  }
+}
+
+async function loadTable(p: FullLoadParams, plan: TablePlan, signal: AbortSignal): Promise<void> {
+  const { schema, table } = plan.source;
+  const stats = (fn: Parameters<RunState['update']>[3]) => p.state.update(schema, table, p.now(), fn);
+  stats((s) => {
+    s.TableState = 'Full load';
+    s.FullLoadStartTime = p.now();
+    s.FullLoadRows = 0;
+    s.FullLoadErrorRows = 0;
+    s.FullLoadCondtnlChkFailedRows = 0;
+    delete s.FullLoadEndTime;
+    if (p.reload) s.FullLoadReloaded = true;
+  });
+  const conn = await p.openSource();
+  let tableError: string | undefined;
+  try {
+    const position = await openConsistentSnapshot(conn);
+    p.onSnapshot?.(plan, position);
+    await p.sink.write(controlRecords(p, plan));
+    const commitRate = p.settings.commitRate;
+    let sinceCommit = 0;
+    await readTableSnapshot(
+      conn,
+      plan.source,
+      plan.where,
+      async (rows) => {
+        const records = new Array<KinesisRecord>(rows.length);
+        for (let i = 0; i < rows.length; i++) records[i] = p.formatter.load(plan.target, plan.toTargetRow(rows[i]));
+        let failed = 0;
+        try {
+          await p.sink.write(records);
+        } catch (e) {
+          if (!(e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError)) throw e;
+          failed = e.records.length;
+          tableError ??= `Table ${schema}.${table}: ${e.message}`;
+        }
+        sinceCommit += rows.length;
+        // Statistics are kept in memory per batch; the runner persists them on its heartbeat.
+        stats((s) => {
+          s.FullLoadRows += rows.length - failed;
+          s.FullLoadErrorRows += failed;
+        });
+        if (sinceCommit >= commitRate) sinceCommit = 0;
+      },
+      { batchSize: Math.min(commitRate, 1000), signal },
+    );
+    await closeConsistentSnapshot(conn).catch(() => undefined);
+  } catch (e) {
+    conn.destroy();
+    if (signal.aborted) {
+      stats((s) => {
+        s.TableState = 'Before load';
+      });
+      throw new TaskStoppedError();
+    }
+    throw e;
+  }
+  await conn.close().catch(() => undefined);
+  stats((s) => {
+    s.TableState = tableError ? 'Table error' : 'Table completed';
+    s.FullLoadEndTime = p.now();
+  });
+  const completed = new Set(p.state.progress.completedTables ?? []);
+  completed.add(tableKey(schema, table));
+  p.state.progress.completedTables = [...completed];
+  if (tableError) p.state.tableErrors.push(tableError);
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { KinesisSettings } from '../record/formatter.js';
+import { logger } from '../logger.js';
+import { resolveSourceConnection } from '../model/endpoint-connection.js';
+import { STOP_REASON, settleTask, type TableStatsDoc, type TaskDoc } from '../model/task.js';
+import { ACTIVE_STATUSES, transition } from '../model/task-states.js';
+import type { DocumentTable, Stored } from '../state/dynamo.js';
+import {
+  ConditionFailed,
+  WORK_PK,
+  mutate,
+  resourceKey,
+  tableStatsKey,
+  tableStatsPk,
+  workKey,
+  type WriteOp,
+} from '../state/resources.js';
+import type { SecretBox } from '../state/secrets.js';
+import { RunState } from './run-state.js';
+import { executeTask, type RunOutcome } from './task-run.js';
+
+// The runner: finds started tasks in DynamoDB, claims each with a lease (owner + expiry, renewed by a
+// heartbeat), runs it and records progress. Several runners may share one table: a conditional write
+// decides the owner; when an owner dies its lease expires and another runner takes the task over.
+
+export interface RunnerOptions {
+  table: DocumentTable;
+  secrets: SecretBox;
+  kinesisEndpoint?: string;
+  owner?: string;
+  /** Lease length (default 10 s); a dead runner's tasks move after this. */
+  leaseMs?: number;
+  /** How often work is polled and leases renewed (default 500 ms): also the stop latency. */
+  heartbeatMs?: number;
+  now?: () => number;
+}
+
+interface Execution {
+  arn: string;
+  scope: { account: string; region: string };
+  controller: AbortController;
+  state: RunState;
+  done: Promise<void>;
+  /** Set when another runner took the task: this one must not write any more. */
+  lost: boolean;
+}
+
+const nowSeconds = () => Date.now() / 1000;
+
+export class Runner {
+  readonly owner: string;
+  private readonly table: DocumentTable;
+  private readonly secrets: SecretBox;
+  private readonly kinesisEndpoint?: string;
+  private readonly leaseSeconds: number;
+  private readonly heartbeatMs: number;
+  private readonly now: () => number;
+  private readonly executions = new Map<string, Execution>();
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private stopped = false;
+
+  constructor(opts: RunnerOptions) {
+    this.table = opts.table;
+    this.secrets = opts.secrets;
+    this.kinesisEndpoint = opts.kinesisEndpoint;
+    this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseSeconds = (opts.leaseMs ?? 10_000) / 1000;
+    this.heartbeatMs = opts.heartbeatMs ?? 500;
+    this.now = opts.now ?? nowSeconds;
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.stopped) return;
+      this.ticking = this.tick()
+        .catch((e) => logger.error('runner tick failed', { error: e as Error }))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.heartbeatMs);
+        });
+    };
+    loop();
+    logger.info('runner started', { owner: this.owner });
+  }
+
+  /** Stops polling, stops every task it runs without changing their status, and releases the leases. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    const running = [...this.executions.values()];
+    for (const ex of running) {
+      ex.lost = true; // hand over: no final status write
+      ex.controller.abort();
+    }
+    await Promise.all(running.map((ex) => ex.done));
+    await Promise.all(running.map((ex) => this.release(ex).catch(() => undefined)));
+    logger.info('runner stopped', { owner: this.owner });
+  }
+
+  get runningTasks(): string[] {
+    return [...this.executions.keys()];
+  }
+
+  /** One poll: renew leases of running tasks, then claim work nobody owns. */
+  async tick(): Promise<void> {
+    await Promise.all([...this.executions.values()].map((ex) => this.heartbeat(ex).catch((e) => logger.warn('heartbeat failed', { taskArn: ex.arn, error: e as Error }))));
+    const work = await this.table.all<{ arn: string; account: string; region: string }>(WORK_PK);
+    for (const item of work) {
+      if (this.stopped) return;
+      if (this.executions.has(item.doc.arn)) continue;
+      await this.tryClaim(item.doc).catch((e) => logger.warn('claim failed', { taskArn: item.doc.arn, error: e as Error }));
+    }
+  }
+
+  private async tryClaim(w: { arn: string; account: string; region: string }): Promise<void> {
+    const scope = { account: w.account, region: w.region };
+    const key = resourceKey('task', scope, w.arn);
+    const current = await this.table.get<TaskDoc>(key);
+    const now = this.now();
+    if (!current) return this.table.write([{ kind: 'delete', key: workKey(w.arn) }]).catch(() => undefined);
+    const task = settleTask(current.doc, now);
+    if (!ACTIVE_STATUSES.has(task.Status)) {
+      // Settled to stopped (or never active): persist that and drop the work item.
+      await this.table
+        .write([
+          ...(task.Status !== current.doc.Status ? [{ kind: 'put', key, doc: { ...task, _lease: undefined }, ifVersion: current.version } as WriteOp] : []),
+          { kind: 'delete', key: workKey(w.arn) },
+        ])
+        .catch(() => undefined);
+      return;
+    }
+    if (task._lease && task._lease.expires >= now && task._lease.owner !== this.owner) return;
+    const next = transition(task.Status, 'claim');
+    if (!next) return;
+    const claimed: TaskDoc = { ...task, Status: next, _lease: { owner: this.owner, expires: now + this.leaseSeconds } };
+    try {
+      await this.table.write([{ kind: 'put', key, doc: claimed, ifVersion: current.version }]);
+    } catch (e) {
+      if (e instanceof ConditionFailed) return; // another runner won
+      throw e;
+    }
+    if (claimed.Status === 'stopping') {
+      await this.finish({ arn: w.arn, scope, lost: false } as Execution, { status: 'stopped', stopReason: STOP_REASON.normal }, null);
+      return;
+    }
+    logger.info('task claimed', { taskArn: w.arn, owner: this.owner, startType: claimed._run?.type });
+    await this.launch(w.arn, scope, claimed);
+  }
+
+  private async launch(arn: string, scope: { account: string; region: string }, task: TaskDoc): Promise<void> {
+    const existing = await this.table.all<TableStatsDoc>(tableStatsPk(arn));
+    const fresh = task._run?.type !== 'resume-processing';
+    const state = new RunState(fresh ? {} : { ...(task._progress ?? {}) }, fresh ? [] : existing.map((s) => s.doc), this.now());
+    if (fresh) {
+      // A fresh start forgets the previous run's statistics.
+      await Promise.all(existing.map((s) => this.table.write([{ kind: 'delete', key: s.key }]).catch(() => undefined)));
+    }
+    const controller = new AbortController();
+    const ex: Execution = { arn, scope, controller, state, lost: false, done: Promise.resolve() };
+    this.executions.set(arn, ex);
+    ex.done = (async () => {
+      let outcome: RunOutcome;
+      try {
+        const env = await this.environment(scope, task);
+        outcome = await executeTask(env, state, controller.signal);
+      } catch (e) {
+        outcome = { status: 'failed', message: (e as Error).message };
+      }
+      this.executions.delete(arn);
+      if (!ex.lost) await this.finish(ex, outcome, state).catch((e) => logger.error('task finish failed', { taskArn: arn, error: e as Error }));
+    })();
+  }
+
+  private async environment(scope: { account: string; region: string }, task: TaskDoc) {
+    const source = await this.table.get<Record<string, unknown>>(resourceKey('endpoint', scope, task.SourceEndpointArn));
+    const target = await this.table.get<Record<string, unknown>>(resourceKey('endpoint', scope, task.TargetEndpointArn));
+    if (!source || !target) throw new Error('The source or target endpoint of the task no longer exists');
+    if (target.doc.EngineName !== 'kinesis') {
+      throw new Error(`dmslite migrates into Amazon Kinesis only; the target endpoint engine is ${target.doc.EngineName}`);
+    }
+    if (!['mysql', 'mariadb', 'aurora', 'gcp-mysql'].includes(String(source.doc.EngineName))) {
+      throw new Error(`dmslite migrates from MySQL-compatible sources only; the source endpoint engine is ${source.doc.EngineName}`);
+    }
+    return {
+      task,
+      source: resolveSourceConnection(this.secrets, source.doc),
+      kinesis: target.doc.KinesisSettings as KinesisSettings & { StreamArn: string },
+      kinesisEndpoint: this.kinesisEndpoint,
+      now: this.now,
+    };
+  }
+
+  /** Renews the lease, persists progress and statistics, and notices stop requests and lost leases. */
+  private async heartbeat(ex: Execution): Promise<void> {
+    await this.persistTableStats(ex);
+    await mutate<TaskDoc>(this.table, resourceKey('task', ex.scope, ex.arn), (current) => {
+      if (!current || current.doc._lease?.owner !== this.owner) {
+        ex.lost = true;
+        ex.controller.abort();
+        return null;
+      }
+      const doc = current.doc;
+      if (doc.Status === 'stopping') ex.controller.abort();
+      const now = this.now();
+      return [
+        {
+          kind: 'put',
+          key: current.key,
+          ifVersion: current.version,
+          doc: {
+            ...doc,
+            _lease: { owner: this.owner, expires: now + this.leaseSeconds },
+            _progress: ex.state.progress,
+            ReplicationTaskStats: ex.state.taskStats(doc.ReplicationTaskStats ?? {}, now),
+          },
+        },
+      ];
+    });
+  }
+
+  private async persistTableStats(ex: Execution): Promise<void> {
+    const dirty = ex.state.takeDirty();
+    await Promise.all(dirty.map((s) => this.table.write([{ kind: 'put', key: tableStatsKey(ex.arn, s.SchemaName, s.TableName), doc: s }])));
+  }
+
+  /** Writes the outcome: status through the transition table, stop reason, statistics; drops the lease and work item. */
+  private async finish(ex: Execution, outcome: RunOutcome, state: RunState | null): Promise<void> {
+    if (state) await this.persistTableStats(ex);
+    await mutate<TaskDoc>(this.table, resourceKey('task', ex.scope, ex.arn), (current) => {
+      if (!current || current.doc._lease?.owner !== this.owner) return null;
+      const doc = current.doc;
+      const now = this.now();
+      const event = outcome.status === 'failed' ? 'fail' : 'stopped';
+      const status = transition(doc.Status, event);
+      if (!status) return null;
+      // A stop requested by the user is a NORMAL stop, whatever the run was doing.
+      const stopReason = outcome.status === 'failed' ? STOP_REASON.fatalError : doc.Status === 'stopping' ? STOP_REASON.normal : outcome.stopReason;
+      const stats = state ? state.taskStats(doc.ReplicationTaskStats ?? {}, now) : { ...(doc.ReplicationTaskStats ?? {}) };
+      const next: TaskDoc = {
+        ...doc,
+        Status: status,
+        StopReason: stopReason,
+        ReplicationTaskStats: { ...stats, StopDate: now },
+        ...(state ? { _progress: state.progress } : {}),
+        ...(state?.checkpoint ? { RecoveryCheckpoint: state.checkpoint } : {}),
+        ...(outcome.status === 'failed' ? { LastFailureMessage: outcome.message } : {}),
+      };
+      delete next._lease;
+      delete next._stopRequestedAt;
+      return [
+        { kind: 'put', key: current.key, doc: next, ifVersion: current.version },
+        { kind: 'delete', key: workKey(ex.arn) },
+      ];
+    });
+    logger.info('task finished', { taskArn: ex.arn, outcome: outcome.status, ...(outcome.status === 'stopped' ? { stopReason: outcome.stopReason } : { message: outcome.message }) });
+  }
+
+  /** Gives the lease up so another runner can take the task at once. */
+  private async release(ex: Execution): Promise<void> {
+    await this.persistTableStats(ex);
+    await mutate<TaskDoc>(this.table, resourceKey('task', ex.scope, ex.arn), (current) => {
+      if (!current || current.doc._lease?.owner !== this.owner) return null;
+      return [{ kind: 'put', key: current.key, ifVersion: current.version, doc: { ...current.doc, _progress: ex.state.progress, _lease: undefined } }];
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
+import { parseTableMappings } from '../mapping/parse.js';
+import { NO_TABLES_FOUND_MESSAGE, explicitTables, selectTables } from '../mapping/select.js';
+import type { TableMappings } from '../mapping/types.js';
+import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
+import { STOP_REASON, type TaskDoc } from '../model/task.js';
+import { createRecordFormatter, type KinesisSettings, type RecordFormatter } from '../record/formatter.js';
+import { effectiveSettings, type EffectiveSettings } from '../settings/index.js';
+import { createKinesisClient, parseStreamArn } from '../sink/kinesis/client.js';
+import { createKinesisSink, type KinesisSink } from '../sink/kinesis/sink.js';
+import { openConnection, type SourceConnection } from '../source/mysql/connection.js';
+import { describeTable, listTables } from '../source/mysql/metadata.js';
+import { runCdc } from './cdc.js';
+import { TaskStoppedError, runFullLoad } from './full-load.js';
+import { tableKey, type RunState } from './run-state.js';
+
+// One run of a replication task, from its start request to an outcome: discovers the selected
+// tables, then full load and/or CDC. The runner owns persistence; this only reports into RunState.
+
+export interface TaskRunEnv {
+  task: TaskDoc;
+  source: SourceEndpointConnection;
+  kinesis: KinesisSettings & { StreamArn: string };
+  kinesisEndpoint?: string;
+  now: () => number;
+}
+
+export type RunOutcome =
+  | { status: 'stopped'; stopReason: string }
+  | { status: 'failed'; message: string };
+
+/** Everything a run phase (full load, CDC) works with. */
+export interface RunContext {
+  env: TaskRunEnv;
+  state: RunState;
+  settings: EffectiveSettings;
+  mappings: TableMappings;
+  formatter: RecordFormatter;
+  sink: KinesisSink;
+  openSource: () => Promise<SourceConnection>;
+  signal: AbortSignal;
+  now: () => number;
+}
+
+export class TaskFailure extends Error {}
+
+export async function executeTask(env: TaskRunEnv, state: RunState, signal: AbortSignal): Promise<RunOutcome> {
+  let client: KinesisClient | undefined;
+  let sink: KinesisSink | undefined;
+  try {
+    const settings = effectiveSettings(JSON.parse(env.task.ReplicationTaskSettings));
+    const mappings = parseTableMappings(env.task.TableMappings);
+    const stream = parseStreamArn(env.kinesis.StreamArn);
+    if (!stream) throw new TaskFailure(`Invalid Kinesis StreamArn ${env.kinesis.StreamArn}`);
+    client = createKinesisClient({ endpoint: env.kinesisEndpoint, region: stream.region });
+    await checkStream(client, stream.streamName, env.kinesis.StreamArn);
+    sink = createKinesisSink({ client, streamName: stream.streamName });
+    const formatter = createRecordFormatter({
+      kinesis: env.kinesis,
+      taskResourceId: env.task.ReplicationTaskArn.split(':').pop()!,
+      parallelApply: settings.parallelApplyThreads > 0,
+      beforeImage: settings.beforeImage ? { fieldName: settings.beforeImage.fieldName, columnFilter: settings.beforeImage.columnFilter } : null,
+    });
+    const openSource = async () => {
+      try {
+        return await openConnection({ host: env.source.host, port: env.source.port, user: env.source.user, password: env.source.password, database: env.source.database });
+      } catch (e) {
+        throw new TaskFailure(`Cannot connect to the ${env.source.engineName} source endpoint ${env.source.host}:${env.source.port}: ${(e as Error).message}`);
+      }
+    };
+    const ctx: RunContext = { env, state, settings, mappings, formatter, sink, openSource, signal, now: env.now };
+    const plans = await discoverTables(ctx);
+    const type = env.task.MigrationType;
+    const startType = env.task._run?.type ?? 'start-replication';
+    if (type === 'full-load' || type === 'full-load-and-cdc') {
+      const fresh = startType !== 'resume-processing';
+      if (fresh) state.progress = {};
+      if (!state.progress.fullLoadDone) {
+        const done = new Set(state.progress.completedTables ?? []);
+        const todo = plans.filter((p) => !done.has(tableKey(p.source.schema, p.source.table)));
+        for (const p of todo) state.update(p.source.schema, p.source.table, env.now(), (s) => { s.TableState = 'Before load'; });
+        state.setFullLoadTables(plans.length);
+        state.fullLoadStartDate ??= env.now();
+        const positions = new Map<string, { file: string; position: number }>();
+        await runFullLoad({
+          plans: todo,
+          openSource,
+          formatter,
+          sink,
+          state,
+          settings,
+          signal,
+          now: env.now,
+          reload: startType === 'reload-target',
+          onSnapshot: (plan, pos) => positions.set(tableKey(plan.source.schema, plan.source.table), pos),
+        });
+        await sink.flush();
+        state.fullLoadFinishDate = env.now();
+        state.progress.fullLoadDone = true;
+        state.progress.tableSnapshots = Object.fromEntries(positions);
+        if (type === 'full-load') return { status: 'stopped', stopReason: STOP_REASON.fullLoadOnlyFinished };
+        if (settings.stopTaskCachedChangesNotApplied) return { status: 'stopped', stopReason: STOP_REASON.afterFullLoad };
+      }
+    }
+    return await runCdc(ctx, plans);
+  } catch (e) {
+    if (e instanceof TaskStoppedError || signal.aborted) {
+      await sink?.flush().catch(() => undefined);
+      return { status: 'stopped', stopReason: STOP_REASON.normal };
+    }
+    return { status: 'failed', message: (e as Error).message };
+  } finally {
+    await sink?.close().catch(() => undefined);
+    client?.destroy();
+  }
+}
+
+async function checkStream(client: KinesisClient, streamName: string, arn: string): Promise<void> {
+  try {
+    await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+  } catch (e) {
+    const err = e as Error;
+    if (err.name === 'ResourceNotFoundException') throw new TaskFailure(`Kinesis stream ${streamName} does not exist (${arn})`);
+    throw new TaskFailure(`Cannot reach Kinesis stream ${arn}: ${err.message}`);
+  }
+}
+
+/** The selected tables and their plans; fails like AWS when a named table is missing or nothing matches. */
+export async function discoverTables(ctx: RunContext): Promise<TablePlan[]> {
+  const conn = await ctx.openSource();
+  try {
+    const candidates = await listTables(conn);
+    const selected = selectTables(ctx.mappings, candidates);
+    const present = new Set(candidates.map((c) => tableKey(c.schema, c.table)));
+    const missing = explicitTables(ctx.mappings).filter((t) => !present.has(tableKey(t.schema, t.table)));
+    if (missing.length > 0) {
+      const names = missing.map((t) => `'${t.schema}'.'${t.table}' (rule ${t.ruleId})`).join(', ');
+      throw new TaskFailure(
+        `Table ${names} selected by the table mappings does not exist in the source ${ctx.env.source.host}:${ctx.env.source.port}`,
+      );
+    }
+    if (selected.length === 0 && ctx.settings.failOnNoTablesCaptured !== false) throw new TaskFailure(NO_TABLES_FOUND_MESSAGE);
+    const plans: TablePlan[] = [];
+    for (const t of selected) {
+      const def = await describeTable(conn, t.schema, t.table);
+      if (!def) throw new TaskFailure(`Table '${t.schema}'.'${t.table}' disappeared from the source while the task started`);
+      plans.push(buildTablePlan(ctx.mappings, def));
+    }
+    return plans;
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,674 @@
+// CDC reader: the MySQL / MariaDB binary log through zongji, behind a typed,
+// back-pressured interface. Row values come out in the same canonical form as
+// the snapshot reader (values.ts).
+//
+// Back-pressure. zongji has none: it emits events as fast as the socket
+// delivers them. Pausing the socket for long is unsafe (the server's dump
+// thread drops the connection after net_write_timeout), so instead:
+//   - events are queued and delivered one at a time to onEvent (awaited);
+//   - the queue is bounded in ROWS (maxQueuedRows, default 10,000; a non-row
+//     event counts as 1). When it overflows, zongji is stopped at once (events
+//     after that point are dropped, not queued);
+//   - once the queue has drained below resumeQueuedRows, a new zongji is started
+//     from the last *queued* point: the start of the transaction in progress
+//     (the end of the previous commit) plus the number of row events of that
+//     transaction already queued, which are skipped on the replay. A transaction
+//     larger than the bound is therefore streamed piecewise, never held whole.
+// So at most maxQueuedRows + one row event's rows are buffered. Delivery stays
+// exactly-once and in order inside one reader; across reader restarts from a
+// checkpoint it is at-least-once (resume at a commit position).
+//
+// Positions. `rows.position` is the start of the row's transaction (end of the
+// previous commit), the same for all rows of one transaction and a safe resume
+// point that replays the whole transaction. `commit.position` and
+// `ddl.position` are the position after the event: the resume point that skips it.
+//
+// Liveness. The binlog connection asks the server for heartbeats
+// (@master_heartbeat_period); if no event and no heartbeat arrives for
+// 3 periods while streaming, the reader fails with a "connection lost" error.
+import ZongJi from '@vlasky/zongji';
+import type { ColumnDef, SourceRow, TableDef } from '../../model/table.js';
+import {
+  connectionOptions,
+  MySqlSourceError,
+  SourceConnection,
+  wrapError,
+  type MySqlEndpointConfig,
+} from './connection.js';
+import { normalizeBinlogRow } from './values.js';
+
+export interface BinlogPosition {
+  file: string;
+  position: number;
+}
+
+export type BinlogEvent =
+  | {
+      kind: 'rows';
+      op: 'insert' | 'update' | 'delete';
+      schema: string;
+      table: string;
+      rows: { before: SourceRow | null; after: SourceRow | null }[];
+      /** Start of the enclosing transaction (safe resume point replaying it). */
+      position: BinlogPosition;
+      /** 1-based index of this row event inside its transaction (all tables, filtered ones included). */
+      eventIndex: number;
+      /** Epoch seconds (binlog header). */
+      timestamp: number;
+    }
+  | { kind: 'commit'; position: BinlogPosition; timestamp: number; xid?: string }
+  | { kind: 'ddl'; schema: string; sql: string; position: BinlogPosition; timestamp: number }
+  | { kind: 'rotate'; position: BinlogPosition }
+  | { kind: 'heartbeat'; position: BinlogPosition };
+
+export interface BinlogReader {
+  /** Connects and starts streaming from `from`. Rejects (errno 1236) if the file is not on the server. */
+  start(from: BinlogPosition): Promise<void>;
+  /** Stops streaming; resolves once no onEvent call is in flight. */
+  stop(): Promise<void>;
+  stats(): BinlogReaderStats;
+}
+
+export interface BinlogReaderStats {
+  queuedRows: number;
+  queuedEvents: number;
+  /** Highest queuedRows observed (bounded by maxQueuedRows + one row event). */
+  maxQueuedRowsSeen: number;
+  /** Largest single row event (rows) observed. */
+  maxRowsPerEvent: number;
+  /** Internal zongji restarts caused by back-pressure. */
+  restarts: number;
+  deliveredEvents: number;
+}
+
+export interface BinlogReaderOptions {
+  /** Replica server id, unique per reader on a server (another dump with the same id is kicked off). */
+  serverId: number;
+  includeSchema?: (schema: string, table: string) => boolean;
+  onEvent: (e: BinlogEvent) => Promise<void> | void;
+  /** Called at most once; the reader is stopped after it. */
+  onError: (err: Error) => void;
+  /** Current column metadata for normalization (ENUM/SET labels, FLOAT, YEAR, BIT...). */
+  tableDef: (schema: string, table: string) => TableDef | null;
+  maxQueuedRows?: number;
+  resumeQueuedRows?: number;
+  /** Heartbeat period requested from the server (default 10 s); dead after 3 periods of silence. */
+  heartbeatSeconds?: number;
+}
+
+/** Error 1236: the requested binlog file/position is not (or no longer) on the server. */
+export class BinlogNotFoundError extends MySqlSourceError {
+  readonly position: BinlogPosition;
+  constructor(position: BinlogPosition, serverMessage: string, cause?: unknown) {
+    super(
+      `Error 1236 reading the binary log from ${position.file}:${position.position}: ${serverMessage}` +
+        ' (the binlog was purged or never existed; a new full load or a later CDC start position is needed)',
+      { errno: 1236, code: 'ER_MASTER_FATAL_ERROR_READING_BINLOG', cause },
+    );
+    this.name = 'BinlogNotFoundError';
+    this.position = position;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Position helpers
+
+/** Current end of the binary log (SHOW MASTER STATUS, or SHOW BINARY LOG STATUS on MySQL 8.4+). */
+export async function currentBinlogPosition(conn: SourceConnection): Promise<BinlogPosition> {
+  let rows: { File?: string; Position?: number | string }[];
+  try {
+    rows = await conn.query('SHOW MASTER STATUS');
+  } catch (err) {
+    try {
+      rows = await conn.query('SHOW BINARY LOG STATUS');
+    } catch {
+      throw err;
+    }
+  }
+  const r = rows[0];
+  if (!r || !r.File) throw new MySqlSourceError('the binary log is disabled on the source (log_bin is OFF); AWS DMS CDC requires log_bin=ON');
+  return { file: String(r.File), position: Number(r.Position) };
+}
+
+export interface BinlogFile {
+  file: string;
+  size: number;
+}
+
+/** SHOW BINARY LOGS, oldest first. */
+export async function listBinlogs(conn: SourceConnection): Promise<BinlogFile[]> {
+  const rows = await conn.query<{ Log_name: string; File_size: number | string }[]>('SHOW BINARY LOGS');
+  return rows.map((r) => ({ file: String(r.Log_name), size: Number(r.File_size) }));
+}
+
+/** Parses `mysql-bin-changelog.000024:373` (AWS native CdcStartPosition form). */
+export function parseBinlogPosition(text: string): BinlogPosition | null {
+  const m = /^\s*([^:\s]+\.\d+):(\d+)\s*$/.exec(text);
+  return m ? { file: m[1]!, position: Number(m[2]) } : null;
+}
+
+/** Numeric sequence of a binlog file name (`mysql-bin.002171` -> 2171). */
+export function binlogFileNumber(file: string): number {
+  const m = /\.(\d+)$/.exec(file);
+  return m ? Number(m[1]) : 0;
+}
+
+function map1236(err: unknown, pos: BinlogPosition): Error {
+  const e = err as { errno?: number; message?: string; sqlMessage?: string };
+  if (e && e.errno === 1236) return new BinlogNotFoundError(pos, e.sqlMessage ?? e.message ?? 'binlog not available', err);
+  return wrapError(err, 'binlog reader');
+}
+
+// ---------------------------------------------------------------------------
+// Reader
+
+type AnyEvent = any;
+
+interface ResumePoint {
+  file: string;
+  position: number;
+  skipRowsEvents: number;
+}
+
+class ZongjiBinlogReader implements BinlogReader {
+  private readonly cfg: MySqlEndpointConfig;
+  private readonly o: Required<Pick<BinlogReaderOptions, 'maxQueuedRows' | 'resumeQueuedRows' | 'heartbeatSeconds'>> & BinlogReaderOptions;
+
+  private zj: ZongJi | null = null;
+  private generation = 0;
+  private queue: { ev: BinlogEvent; weight: number }[] = [];
+  private queuedRows = 0;
+  private draining = false;
+  private inFlight: Promise<void> | null = null;
+  private throttled = false;
+  private stopped = false;
+  private failed = false;
+  private started = false;
+  private watchdog: NodeJS.Timeout | null = null;
+  private lastActivity = 0;
+
+  // Stream state of the current zongji instance
+  private file = '';
+  private safe: BinlogPosition = { file: '', position: 4 };
+  private inTxn = false;
+  private rowsSeenInTxn = 0;
+  private skipRemaining = 0;
+
+  private readonly colCache = new WeakMap<TableDef, Map<string, ColumnDef>>();
+  private readonly st: BinlogReaderStats = {
+    queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, deliveredEvents: 0,
+  };
+
+  constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
+    this.cfg = cfg;
+    const maxQueuedRows = Math.max(1, opts.maxQueuedRows ?? 10_000);
+    this.o = {
+      ...opts,
+      maxQueuedRows,
+      resumeQueuedRows: Math.min(maxQueuedRows, Math.max(0, opts.resumeQueuedRows ?? Math.floor(maxQueuedRows / 2))),
+      heartbeatSeconds: Math.max(1, opts.heartbeatSeconds ?? 10),
+    };
+  }
+
+  stats(): BinlogReaderStats {
+    return { ...this.st, queuedRows: this.queuedRows, queuedEvents: this.queue.length };
+  }
+
+  async start(from: BinlogPosition): Promise<void> {
+    if (this.started) throw new MySqlSourceError('binlog reader already started');
+    this.started = true;
+    await this.precheck(from);
+    this.file = from.file;
+    await this.launch({ file: from.file, position: from.position, skipRowsEvents: 0 }, true);
+    this.lastActivity = Date.now();
+    const period = this.o.heartbeatSeconds * 1000;
+    this.watchdog = setInterval(() => {
+      if (this.stopped || this.failed || this.throttled || !this.zj) return;
+      if (Date.now() - this.lastActivity > 3 * period) {
+        this.fail(new MySqlSourceError(
+          `binlog connection lost: no event or heartbeat from ${this.cfg.host}:${this.cfg.port} for ${Math.round((Date.now() - this.lastActivity) / 1000)}s`));
+      }
+    }, Math.min(period, 5000));
+    this.watchdog.unref();
+  }
+
+  /** Rejects early, with the server's 1236 wording, when the file is not in the binlog index. */
+  private async precheck(from: BinlogPosition): Promise<void> {
+    let conn: SourceConnection | null = null;
+    try {
+      conn = await SourceConnection.open(this.cfg);
+      let files: BinlogFile[];
+      try {
+        files = await listBinlogs(conn);
+      } catch (err) {
+        const e = err as { errno?: number };
+        if (e.errno === 1381) throw new MySqlSourceError('the binary log is disabled on the source (log_bin is OFF); AWS DMS CDC requires log_bin=ON', { errno: 1381, cause: err });
+        return; // e.g. no privilege for SHOW BINARY LOGS: let the dump itself report
+      }
+      if (!files.some((f) => f.file === from.file)) {
+        throw new BinlogNotFoundError(from, 'Could not find first log file name in binary log index file');
+      }
+    } finally {
+      await conn?.close().catch(() => undefined);
+    }
+  }
+
+  private launch(rp: ResumePoint, initial: boolean): Promise<void> {
+    const gen = ++this.generation;
+    this.inTxn = false;
+    this.rowsSeenInTxn = 0;
+    this.skipRemaining = rp.skipRowsEvents;
+    this.safe = { file: rp.file, position: rp.position };
+    this.file = rp.file;
+    const zj = new ZongJi(connectionOptions(this.cfg) as any);
+    this.zj = zj;
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      this.settleLaunch = () => { ready = true; resolve(); };
+      zj.on('ready', () => {
+        ready = true;
+        resolve();
+      });
+      zj.on('error', (err: Error) => {
+        if (gen !== this.generation) return;
+        const mapped = map1236(err, { file: rp.file, position: rp.position });
+        if (!ready && initial) {
+          ready = true;
+          this.generation++;
+          this.zj = null;
+          try { zj.stop(); } catch { /* ignore */ }
+          reject(mapped);
+          return;
+        }
+        this.fail(mapped);
+        if (!ready) { ready = true; resolve(); }
+      });
+      zj.on('binlog', (e: AnyEvent) => {
+        if (gen !== this.generation || this.stopped || this.failed) return;
+        try {
+          this.onZongji(e);
+        } catch (err) {
+          this.fail(wrapError(err, 'binlog decoding failed'));
+        }
+      });
+      zj.start({ serverId: this.o.serverId, filename: rp.file, position: rp.position });
+      // Queued on the binlog connection ahead of the dump command (zongji creates the
+      // connection synchronously in start() and enqueues the dump after its own queries).
+      const conn = (zj as any).connection;
+      if (conn) {
+        const ns = BigInt(this.o.heartbeatSeconds) * 1_000_000_000n;
+        conn.query(`SET @master_heartbeat_period = ${ns.toString()}`, () => undefined);
+        conn.query('SET SESSION net_write_timeout = 600', () => undefined);
+      }
+    });
+  }
+
+  private onZongji(e: AnyEvent): void {
+    this.lastActivity = Date.now();
+    const name: string = e.getEventName();
+    const ts = Math.floor(Number(e.timestamp ?? 0) / 1000);
+    switch (name) {
+      case 'rotate': {
+        const pos = { file: String(e.binlogName), position: Number(e.position) };
+        const changed = pos.file !== this.file;
+        this.file = pos.file;
+        if (!this.inTxn) this.safe = pos;
+        this.rowsSeenInTxn = 0;
+        if (changed) this.enqueue({ kind: 'rotate', position: pos }, 1);
+        return;
+      }
+      case 'heartbeat': {
+        const file = e.binlogName ? String(e.binlogName) : this.file;
+        const position = Number(e.position ?? e.nextPosition);
+        if (!this.inTxn && this.queue.length === 0) this.enqueue({ kind: 'heartbeat', position: { file, position } }, 1);
+        return;
+      }
+      case 'mariadbgtid':
+        if (!e.standalone) this.inTxn = true; // a non-standalone GTID replaces BEGIN
+        return;
+      case 'tablemap':
+        this.inTxn = true;
+        this.patchEnumLabels(e);
+        return;
+      case 'xid':
+        this.commit({ file: this.file, position: Number(e.nextPosition) }, ts, e.xid !== undefined ? String(e.xid) : undefined);
+        return;
+      case 'query': {
+        const sql = String(e.query ?? '').trim();
+        const up = sql.toUpperCase();
+        if (up === 'BEGIN' || up.startsWith('XA START') || up.startsWith('XA BEGIN')) {
+          this.inTxn = true;
+          return;
+        }
+        if (up === 'COMMIT' || up === 'ROLLBACK' || up.startsWith('XA COMMIT') || up.startsWith('XA ROLLBACK')) {
+          this.commit({ file: this.file, position: Number(e.nextPosition) }, ts);
+          return;
+        }
+        if (this.inTxn) return; // SAVEPOINT, XA END, statement-based DML inside a transaction: not DDL
+        const position = { file: this.file, position: Number(e.nextPosition) };
+        this.safe = position;
+        this.rowsSeenInTxn = 0;
+        this.enqueue({ kind: 'ddl', schema: String(e.schema ?? ''), sql, position, timestamp: ts }, 1);
+        return;
+      }
+      case 'writerows':
+      case 'updaterows':
+      case 'deleterows':
+        this.onRows(name, e, ts);
+        return;
+      default:
+        return; // format, gtid lists, checkpoints, intvar, annotate...
+    }
+  }
+
+  private commit(position: BinlogPosition, timestamp: number, xid?: string): void {
+    this.inTxn = false;
+    this.rowsSeenInTxn = 0;
+    this.safe = position;
+    this.skipRemaining = 0;
+    this.enqueue(xid !== undefined ? { kind: 'commit', position, timestamp, xid } : { kind: 'commit', position, timestamp }, 1);
+  }
+
+  private onRows(name: string, e: AnyEvent, ts: number): void {
+    this.inTxn = true;
+    this.rowsSeenInTxn++;
+    if (this.skipRemaining > 0) {
+      this.skipRemaining--;
+      return;
+    }
+    const tm = e.tableMap?.[e.tableId];
+    if (!tm) return;
+    const schema = String(tm.parentSchema);
+    const table = String(tm.tableName);
+    if (this.o.includeSchema && !this.o.includeSchema(schema, table)) return;
+    const def = this.o.tableDef(schema, table);
+    let cols: Map<string, ColumnDef> | null = null;
+    if (def) {
+      cols = this.colCache.get(def) ?? null;
+      if (!cols) {
+        cols = new Map(def.columns.map((c) => [c.name, c]));
+        this.colCache.set(def, cols);
+      }
+    }
+    const op = name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
+    const rows = (e.rows as any[]).map((r) =>
+      op === 'update'
+        ? { before: normalizeBinlogRow(cols, r.before), after: normalizeBinlogRow(cols, r.after) }
+        : op === 'insert'
+          ? { before: null, after: normalizeBinlogRow(cols, r) }
+          : { before: normalizeBinlogRow(cols, r), after: null },
+    );
+    if (rows.length > this.st.maxRowsPerEvent) this.st.maxRowsPerEvent = rows.length;
+    this.enqueue({
+      kind: 'rows', op, schema, table, rows,
+      position: { ...this.safe }, eventIndex: this.rowsSeenInTxn, timestamp: ts,
+    }, Math.max(1, rows.length));
+  }
+
+  /**
+   * Without binlog_row_metadata=FULL zongji parses ENUM/SET labels out of
+   * COLUMN_TYPE naively (wrong for labels with commas or quotes); give it the
+   * labels of the TableDef instead. With FULL metadata the binlog's own labels win.
+   */
+  private patchEnumLabels(e: AnyEvent): void {
+    const tm = this.zj ? (this.zj as any).tableMap?.[e.tableId] : undefined;
+    if (!tm?.columnSchemas) return;
+    let def: TableDef | null | undefined;
+    for (const cs of tm.columnSchemas as any[]) {
+      const ct = String(cs.COLUMN_TYPE ?? '').toLowerCase();
+      const isEnum = ct.startsWith('enum(');
+      const isSet = ct.startsWith('set(');
+      if (!isEnum && !isSet) continue;
+      if ((isEnum && cs.ENUM_VALUES) || (isSet && cs.SET_VALUES)) continue;
+      if (def === undefined) def = this.o.tableDef(String(tm.parentSchema), String(tm.tableName));
+      const col = def?.columns.find((c) => c.name === cs.COLUMN_NAME);
+      if (!col?.enumValues) continue;
+      if (isEnum) cs.ENUM_VALUES = col.enumValues;
+      else cs.SET_VALUES = col.enumValues;
+    }
+  }
+
+  private enqueue(ev: BinlogEvent, weight: number): void {
+    this.queue.push({ ev, weight });
+    this.queuedRows += weight;
+    if (this.queuedRows > this.st.maxQueuedRowsSeen) this.st.maxQueuedRowsSeen = this.queuedRows;
+    if (!this.throttled && this.queuedRows > this.o.maxQueuedRows) this.throttle();
+    this.kick();
+  }
+
+  /** Stops zongji at once; remembers where to resume (see header comment). */
+  private throttle(): void {
+    this.throttled = true;
+    this.resumeAt = {
+      file: this.safe.file,
+      position: this.safe.position,
+      skipRowsEvents: this.inTxn ? this.rowsSeenInTxn : 0,
+    };
+    this.generation++;
+    const zj = this.zj;
+    this.zj = null;
+    if (zj) this.stopZongji(zj);
+  }
+
+  private resumeAt: ResumePoint | null = null;
+  /** Resolves a pending launch() promise (used when stopping before 'ready'). */
+  private settleLaunch: (() => void) | null = null;
+
+  private maybeResume(): void {
+    if (!this.throttled || this.stopped || this.failed) return;
+    if (this.queuedRows > this.o.resumeQueuedRows) return;
+    const rp = this.resumeAt!;
+    this.throttled = false;
+    this.resumeAt = null;
+    this.st.restarts++;
+    this.lastActivity = Date.now();
+    this.launch(rp, false).catch((err) => this.fail(err));
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.inFlight = this.drain().finally(() => {
+      this.draining = false;
+      this.inFlight = null;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopped && !this.failed) {
+      const item = this.queue.shift()!;
+      this.queuedRows -= item.weight;
+      this.maybeResume();
+      try {
+        await this.o.onEvent(item.ev);
+        this.st.deliveredEvents++;
+      } catch (err) {
+        this.fail(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+    }
+    this.maybeResume();
+  }
+
+  private fail(err: Error): void {
+    if (this.failed || this.stopped) return;
+    this.failed = true;
+    this.teardown();
+    try {
+      this.o.onError(err);
+    } catch { /* ignore */ }
+  }
+
+  private stopZongji(zj: ZongJi): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 3000);
+      t.unref();
+      zj.once('stopped', () => { clearTimeout(t); resolve(); });
+      try { zj.stop(); } catch { clearTimeout(t); resolve(); }
+    });
+  }
+
+  private teardown(): Promise<void> {
+    this.generation++;
+    this.settleLaunch?.();
+    if (this.watchdog) { clearInterval(this.watchdog); this.watchdog = null; }
+    this.queue = [];
+    this.queuedRows = 0;
+    const zj = this.zj;
+    this.zj = null;
+    return zj ? this.stopZongji(zj) : Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.teardown();
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+  }
+}
+
+export function createBinlogReader(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions): BinlogReader {
+  return new ZongjiBinlogReader(cfg, opts);
+}
+
+// ---------------------------------------------------------------------------
+// CdcStartTime -> position
+
+interface ScanEvent {
+  name: string;
+  timestamp: number; // epoch s
+  nextPosition: number;
+  standalone?: boolean;
+  query?: string;
+  binlogName?: string;
+}
+
+/**
+ * Streams the events of one binlog file (row events are not decoded) until
+ * `visit` returns true or the file's listed size is reached.
+ */
+async function scanBinlogFile(
+  cfg: MySqlEndpointConfig,
+  serverId: number,
+  file: BinlogFile,
+  visit: (e: ScanEvent) => boolean,
+  idleTimeoutMs = 30_000,
+): Promise<void> {
+  const zj = new ZongJi(connectionOptions(cfg) as any);
+  await new Promise<void>((resolve, reject) => {
+    let done = false;
+    let timer: NodeJS.Timeout | null = null;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      try { zj.stop(); } catch { /* ignore */ }
+      if (err) reject(err); else resolve();
+    };
+    const arm = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => finish(new MySqlSourceError(`timed out scanning binlog ${file.file}`)), idleTimeoutMs);
+      timer.unref();
+    };
+    arm();
+    zj.on('error', (err: Error) => finish(map1236(err, { file: file.file, position: 4 })));
+    zj.on('binlog', (e: AnyEvent) => {
+      if (done) return;
+      arm();
+      const name: string = e.getEventName();
+      if (name === 'rotate' && Number(e.timestamp) === 0) return; // artificial rotate at dump start
+      const se: ScanEvent = {
+        name,
+        timestamp: Math.floor(Number(e.timestamp ?? 0) / 1000),
+        nextPosition: Number(e.nextPosition ?? 0),
+        standalone: name === 'mariadbgtid' ? Boolean(e.standalone) : undefined,
+        query: name === 'query' ? String(e.query ?? '') : undefined,
+        binlogName: name === 'rotate' ? String(e.binlogName) : undefined,
+      };
+      if (visit(se)) return finish();
+      if (name === 'rotate' || (se.nextPosition > 0 && se.nextPosition >= file.size)) finish();
+    });
+    zj.start({
+      serverId,
+      filename: file.file,
+      position: 4,
+      nonBlock: true,
+      includeEvents: ['rotate', 'format', 'xid', 'query', 'mariadbgtid', 'gtid', 'anonymousgtid', 'heartbeat', 'mariadbgtidlist', 'binlogcheckpoint', 'previousgtids'],
+    });
+  });
+}
+
+/**
+ * Position of the first transaction that started at or after `epochSeconds`
+ * (CdcStartTime). Finds the newest binlog file created at or before that time
+ * (its Format_description timestamp), then scans it for the first transaction
+ * with a later timestamp. Before the oldest file: the oldest file's start.
+ * After everything: the current end of the log.
+ */
+export async function binlogPositionAtTime(
+  conn: SourceConnection,
+  epochSeconds: number,
+  opts: { cfg: MySqlEndpointConfig; serverId?: number },
+): Promise<BinlogPosition> {
+  const serverId = opts.serverId ?? 0x5eed_0000 + Math.floor(Math.random() * 0xffff);
+  const files = await listBinlogs(conn);
+  if (files.length === 0) throw new MySqlSourceError('the binary log is disabled on the source (no binary logs)');
+  let chosen = -1;
+  for (let i = files.length - 1; i >= 0; i--) {
+    let created = 0;
+    await scanBinlogFile(opts.cfg, serverId, files[i]!, (e) => {
+      if (e.timestamp > 0) { created = e.timestamp; return true; }
+      return false;
+    });
+    if (created > 0 && created <= epochSeconds) { chosen = i; break; }
+  }
+  if (chosen < 0) return { file: files[0]!.file, position: 4 };
+  const f = files[chosen]!;
+  let boundary = 4;
+  let found: number | null = null;
+  let inGroup = false; // between a group start (GTID / BEGIN) and its end (XID / COMMIT / DDL)
+  let explicitTxn = false; // the group is a BEGIN..COMMIT transaction (not a standalone DDL)
+  const startGroup = (e: ScanEvent, explicit: boolean): boolean => {
+    if (!inGroup) {
+      if (e.timestamp >= epochSeconds) { found = boundary; return true; }
+      inGroup = true;
+    }
+    explicitTxn = explicitTxn || explicit;
+    return false;
+  };
+  const endGroup = (e: ScanEvent) => {
+    boundary = e.nextPosition;
+    inGroup = false;
+    explicitTxn = false;
+  };
+  await scanBinlogFile(opts.cfg, serverId, f, (e) => {
+    switch (e.name) {
+      case 'mariadbgtid':
+        return startGroup(e, !e.standalone);
+      case 'gtid':
+      case 'anonymousgtid':
+        return startGroup(e, false);
+      case 'xid':
+        endGroup(e);
+        return false;
+      case 'query': {
+        const up = (e.query ?? '').trim().toUpperCase();
+        if (up === 'BEGIN' || up.startsWith('XA START')) return startGroup(e, true);
+        if (up === 'COMMIT' || up === 'ROLLBACK' || up.startsWith('XA COMMIT') || up.startsWith('XA ROLLBACK')) {
+          endGroup(e);
+          return false;
+        }
+        if (inGroup && explicitTxn) return false; // SAVEPOINT etc. inside a transaction
+        if (!inGroup && startGroup(e, false)) return true; // DDL without a GTID event
+        endGroup(e);
+        return false;
+      }
+      default:
+        if (!inGroup && e.nextPosition > 0) boundary = e.nextPosition; // format, gtid list, checkpoint
+        return false;
+    }
+  });
+  if (found !== null) return { file: f.file, position: found };
+  if (chosen < files.length - 1) return { file: files[chosen + 1]!.file, position: 4 };
+  return { file: f.file, position: f.size };
+}

@@ -1,0 +1,51 @@
+import {
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+  StartReplicationTaskCommand,
+  type DatabaseMigrationServiceClient,
+  type ReplicationTask,
+  type TableStatistics,
+} from '@aws-sdk/client-database-migration-service';
+
+// Helpers to drive a replication task through the API and observe it.
+
+export async function describeTask(dms: DatabaseMigrationServiceClient, arn: string): Promise<ReplicationTask> {
+  const out = await dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [arn] }] }));
+  return out.ReplicationTasks![0];
+}
+
+/** Polls until the task reaches one of `statuses` (bounded: fails after `timeoutMs`). */
+export async function waitForStatus(dms: DatabaseMigrationServiceClient, arn: string, statuses: string[], timeoutMs = 60_000): Promise<ReplicationTask> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ReplicationTask | undefined;
+  while (Date.now() < deadline) {
+    last = await describeTask(dms, arn);
+    if (statuses.includes(last.Status!)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`task ${arn} did not reach ${statuses.join('/')} (last: ${last?.Status} ${last?.LastFailureMessage ?? ''})`);
+}
+
+export async function startTask(dms: DatabaseMigrationServiceClient, arn: string, type: 'start-replication' | 'resume-processing' | 'reload-target' = 'start-replication') {
+  return (await dms.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: type }))).ReplicationTask!;
+}
+
+export async function tableStatistics(dms: DatabaseMigrationServiceClient, arn: string): Promise<TableStatistics[]> {
+  const out = await dms.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: arn, MaxRecords: 500 }));
+  return out.TableStatistics!;
+}
+
+export interface ParsedRecord {
+  partitionKey: string;
+  text: string;
+  json: { data?: Record<string, unknown>; control?: unknown; metadata: Record<string, unknown>; [k: string]: unknown };
+}
+
+export function parseRecords(records: { partitionKey: string; data: string }[]): ParsedRecord[] {
+  return records.map((r) => ({ partitionKey: r.partitionKey, text: r.data, json: JSON.parse(r.data) }));
+}
+
+/** `operation schema.table` per record, in stream order: compact expectations. */
+export function summary(records: ParsedRecord[]): string[] {
+  return records.map((r) => `${r.json.metadata.operation} ${r.json.metadata['schema-name']}.${r.json.metadata['table-name']}`);
+}
