@@ -79,7 +79,7 @@ export async function handleDmsRequest(req: DmsRequest, deps: ApiDeps): Promise<
   let resourceArn: string | undefined;
   try {
     operation = operationFromTarget(req.target);
-    const impl = OPERATIONS[operation];
+    const impl = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
     if (!impl) throw new UnknownOperationException(`dmslite does not implement the DMS operation ${operation}`);
     const input = validateInput(operation, parseBody(req.body));
     resourceArn = Object.entries(input).find(([k, v]) => k.endsWith('Arn') && typeof v === 'string')?.[1] as string | undefined;

@@ -37,7 +37,7 @@ export function operationFromTarget(target: string | undefined): string {
   const dot = target.lastIndexOf('.');
   const prefix = target.slice(0, dot);
   const op = target.slice(dot + 1);
-  if (dot < 0 || prefix !== TARGET_PREFIX || !(op in OPERATIONS)) {
+  if (dot < 0 || prefix !== TARGET_PREFIX || !Object.hasOwn(OPERATIONS, op)) {
     throw new UnknownOperationException(`Operation ${target} is not recognized by the DMS API`);
   }
   return op;
@@ -59,7 +59,7 @@ export function parseBody(body: string | undefined): Record<string, unknown> {
 
 /** Checks the input against the model: required members, JSON types, enum values; drops unknown members. */
 export function validateInput(op: string, input: Record<string, unknown>): Record<string, unknown> {
-  const shapeName = OPERATIONS[op];
+  const shapeName = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : null;
   if (!shapeName) return {};
   return validateValue(shapeName, input, '') as Record<string, unknown>;
 }
@@ -81,7 +81,8 @@ function validateValue(shapeName: string, value: unknown, path: string): unknown
         }
       }
       for (const [k, v] of Object.entries(obj)) {
-        const member = shape.m?.[k];
+        // Own members only: `constructor`, `__proto__`, ... are unknown members, not Object.prototype's.
+        const member = shape.m && Object.hasOwn(shape.m, k) ? shape.m[k] : undefined;
         if (!member || v === null || v === undefined) continue;
         out[k] = validateValue(member, v, path ? `${path}.${k}` : k);
       }
@@ -158,5 +159,5 @@ export function regionFromAuthorization(authorization: string | undefined): stri
 }
 
 export function isKnownOperation(op: string): boolean {
-  return op in OPERATIONS;
+  return Object.hasOwn(OPERATIONS, op);
 }

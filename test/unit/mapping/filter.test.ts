@@ -96,12 +96,13 @@ describe('filters: SQL pushdown and CDC predicate for every operator', () => {
     expect(p.matches({ empid: 1, dept: null })).toBe(false);
   });
   it('NULL fails every comparison, as in SQL', () => {
-    for (const c of [
+    const conds: Cond[] = [
       { 'filter-operator': 'eq', value: '1' }, { 'filter-operator': 'noteq', value: '1' },
       { 'filter-operator': 'lte', value: '1' }, { 'filter-operator': 'gte', value: '1' },
       { 'filter-operator': 'between', 'start-value': '1', 'end-value': '2' },
       { 'filter-operator': 'notbetween', 'start-value': '1', 'end-value': '2' },
-    ]) {
+    ];
+    for (const c of conds) {
       expect(one(id, c).matches({ empid: null })).toBe(false);
       expect(one(id, c).matches({})).toBe(false);
     }

@@ -460,7 +460,7 @@ const TXN = {
   commitTimestamp: 1714979289,
   streamPosition: 'mysql-bin.000002:300:1:360:8589934596:mysql-bin.000002:250',
 };
-const ROW = { id: '12345678901234567890'.slice(0, 19), status: 'paid', note: 'long text', total: '9.90' };
+const ROW = { id: '1234567890123456789', status: 'paid', note: 'long text', total: '9.90' };
 
 describe('CDC rows', () => {
   const cdcMeta = (op: string, txn: string[]) => [
@@ -507,7 +507,7 @@ describe('CDC rows', () => {
 
   it('transaction ids beyond 2^53 keep every digit', () => {
     const id = mysqlTransactionId('mysql-bin-changelog.4000000', 4294967295);
-    expect(id).toBe(17179869183999999999n + 0n - 17179869183999999999n + ((4000000n << 32n) | 4294967295n));
+    expect(id).toBe(17179873478967295n);
     const r = fmt({ MessageFormat: 'json-unformatted', IncludeTransactionDetails: true }).change('update', ORDERS, ROW, null, {
       transactionId: id, prevTransactionId: '17179869187999999999',
     });

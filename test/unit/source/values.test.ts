@@ -74,7 +74,8 @@ describe('normalizeBinlogValue', () => {
     const packet = Buffer.from([9, 9, 1, 2, 9]);
     const b = normalizeBinlogValue(col('blob'), packet.subarray(2, 4)) as Buffer;
     expect(b).toEqual(Buffer.from([1, 2]));
-    expect(b.buffer).not.toBe(packet.buffer); // detached from the packet
+    packet[2] = 77; // detached from the packet
+    expect(b).toEqual(Buffer.from([1, 2]));
     expect(normalizeBinlogValue(col('bit', { numericPrecision: 1 }), Buffer.from([1]))).toEqual(Buffer.from([1]));
     expect(normalizeBinlogValue(col('bit', { numericPrecision: 10 }), 513)).toEqual(Buffer.from([2, 1]));
     expect(normalizeBinlogValue(undefined, 'x')).toBe('x');

@@ -1,0 +1,109 @@
+import type { ControlOperation } from '../record/formatter.js';
+
+// Classifies a DDL statement from the binlog into what a Kinesis target sees: which table it
+// touches and which control records (IncludeTableAlterOperations) it stands for.
+
+export type DdlKind = 'alter' | 'create' | 'drop' | 'rename' | 'truncate' | 'other';
+
+export interface DdlStatement {
+  kind: DdlKind;
+  /** Tables named by the statement (schema falls back to the event's default database). */
+  tables: { schema: string; table: string }[];
+  /** For ALTER TABLE: one control operation per column change, in statement order. */
+  operations: ControlOperation[];
+  /** For RENAME TABLE / ALTER ... RENAME TO: the new names, pairwise with `tables`. */
+  renamedTo?: { schema: string; table: string }[];
+}
+
+const IDENT = String.raw`(?:\`(?:[^\`]|\`\`)+\`|[A-Za-z0-9_$\u0080-\uffff]+)`;
+const QUALIFIED = String.raw`(${IDENT})(?:\s*\.\s*(${IDENT}))?`;
+
+function unquote(id: string): string {
+  return id.startsWith('`') ? id.slice(1, -1).replace(/``/g, '`') : id;
+}
+
+function qualified(a: string, b: string | undefined, defaultSchema: string) {
+  return b === undefined ? { schema: defaultSchema, table: unquote(a) } : { schema: unquote(a), table: unquote(b) };
+}
+
+/** Removes comments and collapses whitespace (outside quotes, roughly: DDL rarely quotes much). */
+function normalize(sql: string): string {
+  return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/--[^\n]*|#[^\n]*/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Splits on commas outside parentheses and quotes. */
+function splitTopLevel(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let cur = '';
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+function alterOperation(spec: string): ControlOperation | null {
+  const s = spec.toUpperCase();
+  if (/^ADD\s+(CONSTRAINT|INDEX|KEY|UNIQUE|PRIMARY|FOREIGN|FULLTEXT|SPATIAL|CHECK|PERIOD|SYSTEM)\b/.test(s)) return null;
+  if (/^ADD\b/.test(s)) return 'add-column';
+  if (/^DROP\s+(INDEX|KEY|PRIMARY|FOREIGN|CONSTRAINT|CHECK|PARTITION|SYSTEM|PERIOD)\b/.test(s)) return null;
+  if (/^DROP\b/.test(s)) return 'drop-column';
+  if (/^MODIFY\b/.test(s)) return 'column-type-change';
+  if (/^CHANGE\b/.test(s)) return 'change-columns';
+  if (/^RENAME\s+COLUMN\b/.test(s)) return 'rename-column';
+  return null;
+}
+
+export function parseDdl(sqlText: string, defaultSchema: string): DdlStatement {
+  const sql = normalize(sqlText);
+  let m = new RegExp(String.raw`^ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?${QUALIFIED}\s*(.*)$`, 'i').exec(sql);
+  if (m) {
+    const table = qualified(m[1], m[2], defaultSchema);
+    const specs = splitTopLevel(m[3] ?? '');
+    const rename = specs.map((s) => new RegExp(String.raw`^RENAME\s+(?:TO\s+|AS\s+)?${QUALIFIED}$`, 'i').exec(s)).find((r) => r && !/^RENAME\s+(COLUMN|INDEX|KEY)\b/i.test(r[0]));
+    return {
+      kind: 'alter',
+      tables: [table],
+      operations: specs.map(alterOperation).filter((o): o is ControlOperation => o !== null),
+      ...(rename ? { renamedTo: [qualified(rename[1], rename[2], table.schema)] } : {}),
+    };
+  }
+  m = new RegExp(String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${QUALIFIED}`, 'i').exec(sql);
+  if (m) return /^CREATE\s+TEMPORARY/i.test(sql) ? { kind: 'other', tables: [], operations: [] } : { kind: 'create', tables: [qualified(m[1], m[2], defaultSchema)], operations: [] };
+  m = /^DROP\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?(.*)$/i.exec(sql);
+  if (m) {
+    const tables = splitTopLevel(m[1].replace(/\s+(RESTRICT|CASCADE)\s*$/i, '')).map((t) => {
+      const q = new RegExp(String.raw`^${QUALIFIED}`).exec(t.replace(/\s*\/\*.*$/, ''));
+      return q ? qualified(q[1], q[2], defaultSchema) : { schema: defaultSchema, table: t };
+    });
+    return { kind: 'drop', tables, operations: [] };
+  }
+  m = /^RENAME\s+TABLES?\s+(.*)$/i.exec(sql);
+  if (m) {
+    const from: DdlStatement['tables'] = [];
+    const to: DdlStatement['tables'] = [];
+    for (const pair of splitTopLevel(m[1])) {
+      const p = new RegExp(String.raw`^${QUALIFIED}\s+TO\s+${QUALIFIED}$`, 'i').exec(pair);
+      if (p) {
+        from.push(qualified(p[1], p[2], defaultSchema));
+        to.push(qualified(p[3], p[4], defaultSchema));
+      }
+    }
+    return { kind: 'rename', tables: from, operations: [], renamedTo: to };
+  }
+  m = new RegExp(String.raw`^TRUNCATE\s+(?:TABLE\s+)?${QUALIFIED}`, 'i').exec(sql);
+  if (m) return { kind: 'truncate', tables: [qualified(m[1], m[2], defaultSchema)], operations: [] };
+  return { kind: 'other', tables: [], operations: [] };
+}
