@@ -19,6 +19,8 @@ export class RunState {
   readonly startedAt: number;
   /** Tables that ended in `Table error`, with the reason. */
   readonly tableErrors: string[] = [];
+  /** ReloadTables requests handed over by the runner, not yet started. */
+  readonly reloadRequests: { schema: string; table: string; option: string }[] = [];
   /** RecoveryCheckpoint of the last acknowledged CDC position. */
   checkpoint?: string;
   /** Rows read per table during the current full load, for progress reporting. */

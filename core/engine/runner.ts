@@ -195,6 +195,7 @@ export class Runner {
   /** Renews the lease, persists progress and statistics, and notices stop requests and lost leases. */
   private async heartbeat(ex: Execution): Promise<void> {
     await this.persistTableStats(ex);
+    let reloads: NonNullable<TaskDoc['_reloads']> = [];
     await mutate<TaskDoc>(this.table, resourceKey('task', ex.scope, ex.arn), (current) => {
       if (!current || current.doc._lease?.owner !== this.owner) {
         ex.lost = true;
@@ -203,6 +204,8 @@ export class Runner {
       }
       const doc = current.doc;
       if (doc.Status === 'stopping') ex.controller.abort();
+      // ReloadTables requests move from the task document to the running execution (after the write).
+      reloads = doc._reloads ?? [];
       const now = this.now();
       return [
         {
@@ -213,11 +216,13 @@ export class Runner {
             ...doc,
             _lease: { owner: this.owner, expires: now + this.leaseSeconds },
             _progress: ex.state.progress,
+            _reloads: [],
             ReplicationTaskStats: ex.state.taskStats(doc.ReplicationTaskStats ?? {}, now),
           },
         },
       ];
     });
+    ex.state.reloadRequests.push(...reloads);
   }
 
   private async persistTableStats(ex: Execution): Promise<void> {

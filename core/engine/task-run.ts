@@ -48,6 +48,7 @@ export class TaskFailure extends Error {}
 export async function executeTask(env: TaskRunEnv, state: RunState, signal: AbortSignal): Promise<RunOutcome> {
   let client: KinesisClient | undefined;
   let sink: KinesisSink | undefined;
+  let reloader: { stop(): Promise<void> } | undefined;
   try {
     const settings = effectiveSettings(JSON.parse(env.task.ReplicationTaskSettings));
     const mappings = parseTableMappings(env.task.TableMappings);
@@ -71,6 +72,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     };
     const ctx: RunContext = { env, state, settings, mappings, formatter, sink, openSource, signal, now: env.now };
     const plans = await discoverTables(ctx);
+    reloader = startReloader(ctx, plans);
     const type = env.task.MigrationType;
     const startType = env.task._run?.type ?? 'start-replication';
     if (type === 'full-load' || type === 'full-load-and-cdc') {
@@ -111,6 +113,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     }
     return { status: 'failed', message: (e as Error).message };
   } finally {
+    await reloader?.stop().catch(() => undefined);
     await sink?.close().catch(() => undefined);
     client?.destroy();
   }
@@ -151,4 +154,32 @@ export async function discoverTables(ctx: RunContext): Promise<TablePlan[]> {
   } finally {
     await conn.close().catch(() => undefined);
   }
+}
+
+/**
+ * ReloadTables while the task runs: each requested table is loaded again (its control records, then
+ * its rows) beside the ongoing full load or CDC.
+ */
+function startReloader(ctx: RunContext, plans: TablePlan[]): { stop(): Promise<void> } {
+  let stopped = false;
+  let current: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    if (stopped || ctx.state.reloadRequests.length === 0) return;
+    const requests = ctx.state.reloadRequests.splice(0);
+    const todo = plans.filter((p) => requests.some((r) => r.schema === p.source.schema && r.table === p.source.table));
+    current = current.then(() =>
+      runFullLoad({ plans: todo, openSource: ctx.openSource, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true }).catch(
+        (e) => {
+          ctx.state.tableErrors.push(`Reload failed: ${(e as Error).message}`);
+        },
+      ),
+    );
+  }, 200);
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await current;
+    },
+  };
 }

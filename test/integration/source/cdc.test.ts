@@ -7,7 +7,7 @@ import { BinlogNotFoundError, type BinlogEvent } from '../../../core/source/mysq
 import type { SourceRow, TableDef } from '../../../core/model/table.js';
 import { dmsConfig, EventLog } from './helpers.js';
 
-describe('binlog reader', () => {
+describe('binlog reader', { timeout: 30_000 }, () => {
   let db: MariaDb;
   let src: MySqlSource;
   let def: TableDef;
@@ -86,7 +86,7 @@ describe('binlog reader', () => {
     await db.query('ALTER TABLE app.items ADD COLUMN extra int');
     await db.query('FLUSH BINARY LOGS');
     await db.query("INSERT INTO app.items (id, name) VALUES (50, 'after rotate')");
-    await log.until((evs) => evs.some((e) => e.kind === 'rows' && e.rows[0]!.after!.id === 50) && log.commits() >= 3);
+    await log.until((evs) => evs.some((e) => e.kind === 'rows' && e.rows[0]!.after!.id === 50) && log.commits() >= 2);
     await r.stop();
     const kinds = log.events.map((e) => e.kind);
     expect(kinds).toEqual(['commit', 'ddl', 'rotate', 'rows', 'commit']);
@@ -111,8 +111,11 @@ describe('binlog reader', () => {
     const [first] = await src.listBinlogs();
     await db.query('FLUSH BINARY LOGS');
     const cur = await src.currentPosition();
-    await db.query(`PURGE BINARY LOGS TO '${cur.file}'`);
-    expect((await src.listBinlogs()).map((f) => f.file)).not.toContain(first!.file);
+    // A file stays un-purgeable until the binlog checkpoint (InnoDB log flush) has moved past it
+    while ((await src.listBinlogs()).some((f) => f.file === first!.file)) {
+      await db.query(`PURGE BINARY LOGS TO '${cur.file}'`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
     const r2 = await reader(new EventLog());
     const e2 = await r2.start({ file: first!.file, position: 4 }).then(() => null, (e) => e);
     expect(e2).toBeInstanceOf(BinlogNotFoundError);
@@ -161,7 +164,9 @@ describe('binlog reader', () => {
     await log.until((evs) => evs.some((e) => e.kind === 'heartbeat'));
     await r.stop();
     const hb = log.events.find((e) => e.kind === 'heartbeat')!;
-    expect(hb.position).toEqual(pos);
+    // MariaDB may append a Binlog_checkpoint event after the last commit: same file, same or later offset
+    expect(hb.position.file).toBe(pos.file);
+    expect(hb.position.position).toBeGreaterThanOrEqual(pos.position);
   }, 20_000);
 
   it('a dead connection is reported through onError', async () => {

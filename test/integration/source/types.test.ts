@@ -51,7 +51,7 @@ const EXPECTED: SourceRow = {
 };
 
 for (const rowMetadata of ['FULL', 'NO_LOG'] as const) {
-  describe(`canonical values (binlog_row_metadata=${rowMetadata})`, () => {
+  describe(`canonical values (binlog_row_metadata=${rowMetadata})`, { timeout: 30_000 }, () => {
     let db: MariaDb;
     let src: MySqlSource;
     let def: TableDef;

@@ -1,0 +1,154 @@
+// infra/localstack/deploy.sh and teardown.sh: shellcheck-clean, and run end to end (twice each:
+// they must be idempotent) against moto_server, an AWS emulator speaking the same APIs as LocalStack.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../handlers/embedded.js';
+import { buildBundles, execFileP, exited, REPO, removeTemps, run } from './helpers.js';
+
+const SCRIPTS = ['infra/localstack/deploy.sh', 'infra/localstack/teardown.sh'];
+const NAME = 'dmslite-it';
+const TABLE = 'dmslite-it-state';
+const REGION = 'eu-central-1';
+
+let moto: ChildProcess | undefined;
+let endpoint: string;
+let zip: string;
+
+const scriptEnv = () => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? '/tmp',
+  ENDPOINT_URL: endpoint,
+  AWS_REGION: REGION,
+  DMSLITE_NAME: NAME,
+  DMSLITE_TABLE: TABLE,
+  DMSLITE_API_ZIP: zip,
+  DMSLITE_SECRET_KEY: 'it-secret "with" quotes\\',
+  DMSLITE_LOG_LEVEL: 'WARN',
+});
+
+async function script(path: string) {
+  const out = await run('bash', [join(REPO, path)], { cwd: REPO, env: scriptEnv(), timeoutMs: 60_000 });
+  if (out.code !== 0) throw new Error(`${path} exited ${out.code}:\n${out.stderr}\n${out.stdout}`);
+  return out;
+}
+
+/** One AWS CLI call against moto, JSON out. */
+async function aws(...args: string[]): Promise<any> {
+  const { stdout } = await execFileP('aws', ['--endpoint-url', endpoint, '--region', REGION, '--output', 'json', ...args], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PAGER: '' },
+    timeout: 30_000,
+  });
+  return stdout.trim() ? JSON.parse(stdout) : {};
+}
+
+async function startMoto(): Promise<void> {
+  const port = await freePort();
+  endpoint = `http://127.0.0.1:${port}`;
+  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  moto.stderr!.on('data', (d) => (log = (log + String(d)).slice(-4000)));
+  const spawnError = new Promise<never>((_, reject) => moto!.once('error', (e) => reject(new Error(`moto_server (pip install 'moto[server]') could not start: ${e.message}`))));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (moto.exitCode !== null) throw new Error(`moto_server exited ${moto.exitCode}:\n${log}`);
+    try {
+      const res = await Promise.race([fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) }), spawnError]);
+      if (res.ok) return;
+    } catch (e) {
+      if ((e as Error).message.includes('moto_server')) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`moto_server did not answer within 30 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  const [{ dist }] = await Promise.all([buildBundles(), startMoto()]);
+  zip = join(dist, 'api.zip');
+});
+
+afterAll(async () => {
+  if (moto && moto.exitCode === null) {
+    moto.kill('SIGTERM');
+    const t = setTimeout(() => moto?.kill('SIGKILL'), 5000);
+    await exited(moto);
+    clearTimeout(t);
+  }
+  removeTemps();
+});
+
+async function listed() {
+  const tables: string[] = (await aws('dynamodb', 'list-tables')).TableNames;
+  const functions: string[] = (await aws('lambda', 'list-functions')).Functions.map((f: { FunctionName: string }) => f.FunctionName);
+  const apis: { Name: string; ApiId: string }[] = (await aws('apigatewayv2', 'get-apis')).Items;
+  return { tables, functions, apis: apis.filter((a) => a.Name === NAME) };
+}
+
+describe('infra/localstack scripts', () => {
+  it('pass shellcheck', async () => {
+    const out = await run('shellcheck', ['--severity=style', '--shell=bash', ...SCRIPTS.map((s) => join(REPO, s))], { timeoutMs: 30_000 }).catch((e: Error) => {
+      throw new Error(`shellcheck is needed for this test (apt-get install -y shellcheck): ${e.message}`);
+    });
+    expect(out.stdout + out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    for (const s of SCRIPTS) expect(statSync(join(REPO, s)).mode & 0o111, `${s} is executable`).not.toBe(0);
+  });
+
+  it('deploy.sh creates the table, the function and the HTTP API route; teardown.sh removes them', async () => {
+    const first = await script(SCRIPTS[0]);
+    const url = first.stdout.trim();
+    expect(url).toMatch(/^https?:\/\/\S+\/$/);
+
+    let now = await listed();
+    expect(now.tables).toContain(TABLE);
+    expect(now.functions).toContain(`${NAME}-api`);
+    expect(now.apis).toHaveLength(1);
+    const apiId = now.apis[0].ApiId;
+    expect(url).toContain(apiId);
+
+    const table = (await aws('dynamodb', 'describe-table', '--table-name', TABLE)).Table;
+    expect(table.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(table.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+
+    const fn = (await aws('lambda', 'get-function', '--function-name', `${NAME}-api`)).Configuration;
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', CodeSize: statSync(zip).size });
+    expect(fn.Role).toMatch(/^arn:aws:iam::\d{12}:role\/lambda-role$/);
+    expect(fn.Environment.Variables).toEqual({ DMSLITE_TABLE: TABLE, DMSLITE_SECRET_KEY: 'it-secret "with" quotes\\', DMSLITE_LOG_LEVEL: 'WARN' });
+
+    const [route] = (await aws('apigatewayv2', 'get-routes', '--api-id', apiId)).Items;
+    expect(route.RouteKey).toBe('POST /');
+    const [integration] = (await aws('apigatewayv2', 'get-integrations', '--api-id', apiId)).Items;
+    expect(route.Target).toBe(`integrations/${integration.IntegrationId}`);
+    expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: fn.FunctionArn });
+    const stages = (await aws('apigatewayv2', 'get-stages', '--api-id', apiId)).Items;
+    expect(stages).toMatchObject([{ StageName: '$default', AutoDeploy: true }]);
+    const policy = JSON.parse((await aws('lambda', 'get-policy', '--function-name', `${NAME}-api`)).Policy);
+    expect(policy.Statement).toHaveLength(1);
+    expect(JSON.stringify(policy.Statement[0])).toContain('apigateway.amazonaws.com');
+    expect(JSON.stringify(policy.Statement[0])).toContain(apiId);
+
+    // Again: nothing duplicated, same API.
+    const second = await script(SCRIPTS[0]);
+    expect(second.stdout.trim()).toBe(url);
+    now = await listed();
+    expect(now.apis.map((a) => a.ApiId)).toEqual([apiId]);
+    expect((await aws('apigatewayv2', 'get-routes', '--api-id', apiId)).Items).toHaveLength(1);
+    expect((await aws('apigatewayv2', 'get-integrations', '--api-id', apiId)).Items).toHaveLength(1);
+
+    await script(SCRIPTS[1]);
+    now = await listed();
+    expect(now.tables).not.toContain(TABLE);
+    expect(now.functions).not.toContain(`${NAME}-api`);
+    expect(now.apis).toEqual([]);
+    expect((await aws('iam', 'list-roles')).Roles.map((r: { RoleName: string }) => r.RoleName)).not.toContain('lambda-role');
+
+    // Idempotent: a second teardown finds nothing and succeeds.
+    const again = await script(SCRIPTS[1]);
+    expect(again.stderr).toContain('already gone');
+  });
+});
