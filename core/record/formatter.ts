@@ -365,7 +365,9 @@ export function createRecordFormatter(options: RecordFormatterOptions): RecordFo
     const p = plan(table);
     let key: string;
     let keyMeta: string;
-    if (parallelApply) {
+    // Real AWS output (MySQL source, PartitionIncludeSchemaTable): CDC rows are then keyed by
+    // `schema.table.pk` with partition-key-type primary-key, as with parallel apply.
+    if (parallelApply || schemaTableInKey) {
       key = pkKey(p, row);
       keyMeta = M_PKT + Q_PK + (includePkv ? M_PKV + jsonString(key) : '');
     } else {

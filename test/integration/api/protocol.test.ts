@@ -13,6 +13,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import model from '../../../core/api/dms-model.json' with { type: 'json' };
+import { IMPLEMENTED_OPERATIONS } from '../../../core/api/index.js';
 import { ROLE_ARN, awsError, streamArn } from '../../support/dms.js';
 import { TEST_CREDENTIALS, startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
 
@@ -299,21 +300,38 @@ describe('fuzz', () => {
       }
       return null;
     };
-    const memberInput = (op: string): Record<string, unknown> => {
-      const shape = SHAPES[(model.operations as Record<string, string | null>)[op] ?? ''];
-      const members = Object.keys(shape?.m ?? {});
-      const out: Record<string, unknown> = {};
-      for (const m of members) if (r() < 0.6) out[m] = value(0);
-      return out;
+    const STRINGS = ['source', 'target', 'kinesis', 'mysql', 'mariadb', 'json', 'full-load', 'cdc', 'start-replication', 'dms.t3.micro', '3.5.3',
+      'arn:aws:dms:us-east-1:000000000000:endpoint:X', 'arn:aws:dms:us-east-1:000000000000:task:X', 'arn:aws:dms:us-east-1:000000000000:rep:X',
+      'arn:aws:kinesis:us-east-1:000000000000:stream/s', ROLE_ARN, '{"rules":[]}', '{"rules": }', '{}', '{"Logging":{"EnableLogging":true}}',
+      'endpoint-arn', 'endpoint-id', 'replication-task-id', 'mysql-bin.000001:4', 'server_time:2020-01-01T00:00:00', 'fuzz-id', '127.0.0.1', ''];
+    /** Mostly well-typed values for a model shape, so the garbage gets past validation into the operations. */
+    const typed = (shapeName: string, depth: number): unknown => {
+      const shape = SHAPES[shapeName] as { t: string; m?: Record<string, string>; i?: string; e?: string[] } | undefined;
+      if (!shape || r() < 0.1 || depth > 3) return value(depth);
+      switch (shape.t) {
+        case 's': return shape.e && r() < 0.8 ? pick(shape.e) : r() < 0.7 ? pick(STRINGS) : text(20);
+        case 'i': return pick([0, 1, 20, 100, 3306, -1, 1e9]);
+        case 'd': return r() * 100;
+        case 'b': return r() < 0.5;
+        case 't': return pick([0, 1590524772.505, '2020-01-01T00:00:00Z']);
+        case 'l': return Array.from({ length: Math.floor(r() * 3) }, () => typed(shape.i!, depth + 1));
+        case 'o': return Object.fromEntries(Object.entries(shape.m ?? {}).filter(() => r() < 0.6).map(([k, v]) => [k, typed(v, depth + 1)]));
+      }
+      return value(depth);
+    };
+    const memberInput = (op: string): unknown => {
+      const shapeName = (model.operations as Record<string, string | null>)[op];
+      return shapeName ? typed(shapeName, 0) : value(0);
     };
     const targets = (): string | undefined => {
-      switch (Math.floor(r() * 8)) {
+      switch (Math.floor(r() * 10)) {
         case 0: return undefined;
         case 1: return ascii(30);
         case 2: return `${DMS}.${ascii(20)}`;
         case 3: return `${DMS}.${pick(['toString', '__proto__', 'constructor', 'valueOf', '', '.', 'CreateEndpoint.x'])}`;
         case 4: return pick(['AmazonSQS.ListQueues', 'AmazonDMSv20160101', 'DMS.CreateEndpoint', '.', ' ', `${DMS} .DescribeEndpoints`]);
-        default: return `${DMS}.${pick(OPERATIONS)}`;
+        case 5: return `${DMS}.${pick(OPERATIONS)}`;
+        default: return `${DMS}.${pick(IMPLEMENTED_OPERATIONS)}`;
       }
     };
     const bodies = (op: string | undefined): string | undefined => {

@@ -64,7 +64,7 @@ describe('binlog back-pressure', { timeout: 50_000 }, () => {
 
   it('50,000-row transaction with a slow consumer: bounded queue, exactly once, in order', async () => {
     const from = await src.currentPosition();
-    await db.query("INSERT INTO bp.t SELECT seq, CONCAT('row-', seq, '-', REPEAT('x', 20)) FROM seq_1_to_50000");
+    await db.query("INSERT INTO bp.t SELECT seq, CONCAT('row-', seq, '-', REPEAT('x', 20)) FROM bp.seq_1_to_50000");
     const { ids, stats, positions } = await consume(from, 50_000, 1, [0, 10_000, 20_000, 30_000]);
     expect(ids).toEqual(Array.from({ length: 50_000 }, (_, i) => i + 1));
     expect(stats.restarts).toBeGreaterThanOrEqual(4);
@@ -79,7 +79,7 @@ describe('binlog back-pressure', { timeout: 50_000 }, () => {
     await db.query('DELETE FROM bp.t');
     const from = await src.currentPosition();
     for (let i = 0; i < 300; i++) {
-      await db.query(`INSERT INTO bp.t SELECT seq, 'v' FROM seq_${i * 100 + 1}_to_${i * 100 + 100}`);
+      await db.query(`INSERT INTO bp.t SELECT seq, 'v' FROM bp.seq_${i * 100 + 1}_to_${i * 100 + 100}`);
     }
     const { ids, stats, commits } = await consume(from, 30_000, 300, [0, 5_000, 15_000]);
     expect(ids).toEqual(Array.from({ length: 30_000 }, (_, i) => i + 1));

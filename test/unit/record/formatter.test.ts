@@ -500,9 +500,16 @@ describe('CDC rows', () => {
   });
 
   it('IncludePartitionValue is never written for schema-table', () => {
-    const r = fmt({ MessageFormat: 'json-unformatted', IncludePartitionValue: true, PartitionIncludeSchemaTable: true }).change('insert', ORDERS, ROW, null, TXN);
+    const r = fmt({ MessageFormat: 'json-unformatted', IncludePartitionValue: true }).change('insert', ORDERS, ROW, null, TXN);
     expect(r.partitionKey).toBe('shop.orders');
     expect(text(r)).not.toContain('partition-key-value');
+    expect(text(r)).toContain('"partition-key-type":"schema-table"');
+  });
+
+  it('PartitionIncludeSchemaTable keys CDC rows by schema.table.pk, as real AWS output shows', () => {
+    const r = fmt({ MessageFormat: 'json-unformatted', IncludePartitionValue: true, PartitionIncludeSchemaTable: true }).change('insert', ORDERS, ROW, null, TXN);
+    expect(r.partitionKey).toMatch(/^shop\.orders\./);
+    expect(text(r)).toContain(`"partition-key-type":"primary-key","partition-key-value":"${r.partitionKey}"`);
   });
 
   it('transaction ids beyond 2^53 keep every digit', () => {
