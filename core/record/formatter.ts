@@ -3,7 +3,7 @@
 //
 // Layout: AWS DMS prints with cJSON. MessageFormat `json` (default) = cJSON_Print: TAB
 // indentation and a TAB after each colon (`{\n\t"data":\t{\n\t\t"id":\t1,`), arrays inline
-// with ", " (`["id", "x"]`), no trailing newline. `json-unformatted` = one line, no spaces.
+// with ", " (`["id", "x"]`), no trailing newline. `json-unformatted` = one line, no spaces, ending in a newline.
 // (Verified against published AWS output, e.g. `"ticket_price":\t46.570000`.)
 //
 // Undocumented by AWS; chosen:
@@ -269,7 +269,8 @@ export function createRecordFormatter(options: RecordFormatterOptions): RecordFo
   const entry2 = (key: string) => IN2 + jsonString(key) + COLON;
   const TOP_OPEN = pretty ? '{\n\t' : '{';
   const TOP_SEP = pretty ? ',\n\t' : ',';
-  const TOP_CLOSE = pretty ? '\n}' : '}';
+  // json-unformatted: "a single line JSON string with new line delimiter" (AWS DMS docs).
+  const TOP_CLOSE = pretty ? '\n}' : '}\n';
   const KEY_DATA = '"data"' + COLON;
   const KEY_META = '"metadata"' + COLON;
   const KEY_CONTROL = '"control"' + COLON;

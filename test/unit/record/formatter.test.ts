@@ -18,7 +18,8 @@ const TASK = 'DZ6OKLFYA5BWVG4RYROQUHXU4E';
 function fmt(kinesis: KinesisSettings = {}, more: Partial<RecordFormatterOptions> = {}) {
   return createRecordFormatter({ kinesis, taskResourceId: TASK, parallelApply: false, beforeImage: null, clock: () => TS, ...more });
 }
-const text = (r: { data: Buffer }) => r.data.toString('utf8');
+/** The record text without json-unformatted's newline delimiter (asserted on its own below). */
+const text = (r: { data: Buffer }) => r.data.toString('utf8').replace(/\}\n$/, '}');
 
 /** Expected record text from top-level [key, objectText] sections. */
 function record(sections: Array<[string, string]>, pretty: boolean): string {
@@ -525,6 +526,16 @@ describe('CDC rows', () => {
     const f = fmt();
     expect(() => f.change('insert', ORDERS, ROW, null, { transactionId: 2 ** 60 })).toThrow(RangeError);
     expect(() => f.change('insert', ORDERS, ROW, null, { transactionId: '12a' })).toThrow(/not a decimal integer/);
+  });
+});
+
+describe('record delimiters', () => {
+  it('json-unformatted ends with exactly one newline; json ends with its closing brace', () => {
+    const flat = fmt({ MessageFormat: 'json-unformatted' }).load(ALL, ALL_ROW).data.toString('utf8');
+    expect(flat.endsWith('}\n')).toBe(true);
+    expect(flat.indexOf('\n')).toBe(flat.length - 1);
+    const pretty = fmt({ MessageFormat: 'json' }).load(ALL, ALL_ROW).data.toString('utf8');
+    expect(pretty.endsWith('\n}')).toBe(true);
   });
 });
 
