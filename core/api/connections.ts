@@ -72,7 +72,7 @@ export async function describeConnections(ctx: ApiContext, input: Record<string,
     input.Marker,
     maxRecords(input.MaxRecords),
   );
-  notFoundIfEmpty(result.items, 'No connections found matching provided filters');
+  notFoundIfEmpty(result.items, input.Filters, 'No connections found matching provided filters');
   return { Connections: result.items, ...(result.marker ? { Marker: result.marker } : {}) };
 }
 

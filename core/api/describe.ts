@@ -75,8 +75,12 @@ export async function page<T>(
   return { items };
 }
 
-export function notFoundIfEmpty<T>(items: T[], message: string): T[] {
-  if (items.length === 0) throw new ResourceNotFoundFault(message);
+/**
+ * AWS raises ResourceNotFoundFault when Filters match nothing (the *Deleted waiters rely on it);
+ * without filters an empty account gives an empty list.
+ */
+export function notFoundIfEmpty<T>(items: T[], filters: unknown, message: string): T[] {
+  if (items.length === 0 && Array.isArray(filters) && filters.length > 0) throw new ResourceNotFoundFault(message);
   return items;
 }
 

@@ -220,7 +220,7 @@ export async function describeEndpoints(ctx: ApiContext, input: Record<string, u
     input.Marker,
     limit,
   );
-  notFoundIfEmpty(result.items, 'No Endpoints found matching provided filters');
+  notFoundIfEmpty(result.items, input.Filters, 'No Endpoints found matching provided filters');
   return { Endpoints: result.items.map(endpointView), ...(result.marker ? { Marker: result.marker } : {}) };
 }
 

@@ -131,7 +131,7 @@ export async function describeReplicationInstances(ctx: ApiContext, input: Recor
     input.Marker,
     maxRecords(input.MaxRecords),
   );
-  notFoundIfEmpty(result.items, 'No replication instances found matching provided filters');
+  notFoundIfEmpty(result.items, input.Filters, 'No replication instances found matching provided filters');
   return {
     ReplicationInstances: result.items.map((d) => publicView(d)),
     ...(result.marker ? { Marker: result.marker } : {}),

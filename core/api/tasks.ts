@@ -135,7 +135,7 @@ export async function describeReplicationTasks(ctx: ApiContext, input: Record<st
     input.Marker,
     maxRecords(input.MaxRecords),
   );
-  notFoundIfEmpty(result.items, 'No Tasks found matching provided filters');
+  notFoundIfEmpty(result.items, input.Filters, 'No Tasks found matching provided filters');
   return {
     ReplicationTasks: result.items.map((t) => taskView(t, Boolean(input.WithoutSettings))),
     ...(result.marker ? { Marker: result.marker } : {}),

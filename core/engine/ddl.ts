@@ -26,9 +26,49 @@ function qualified(a: string, b: string | undefined, defaultSchema: string) {
   return b === undefined ? { schema: defaultSchema, table: unquote(a) } : { schema: unquote(a), table: unquote(b) };
 }
 
-/** Removes comments and collapses whitespace (outside quotes, roughly: DDL rarely quotes much). */
+/**
+ * Removes comments (keeping the text of executable `/*! ... *\/` and `/*M! ... *\/` comments) and
+ * collapses whitespace, outside quotes and backticks: `a#b` in backticks is a name, not a comment.
+ */
 function normalize(sql: string): string {
-  return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/--[^\n]*|#[^\n]*/g, ' ').replace(/\s+/g, ' ').trim();
+  let out = '';
+  const space = () => {
+    if (out !== '' && !out.endsWith(' ')) out += ' ';
+  };
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i];
+    if (ch === "'" || ch === '"' || ch === '`') {
+      let j = i + 1;
+      while (j < sql.length) {
+        if (sql[j] === '\\' && ch !== '`') j += 2;
+        else if (sql[j] === ch && sql[j + 1] === ch) j += 2;
+        else if (sql[j] === ch) break;
+        else j++;
+      }
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if (ch === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      const body = sql.slice(i + 2, end < 0 ? sql.length : end);
+      const exec = /^M?!\d*/.exec(body);
+      space();
+      if (exec) out += normalize(body.slice(exec[0].length));
+      space();
+      i = end < 0 ? sql.length : end + 2;
+    } else if (ch === '#' || (ch === '-' && sql[i + 1] === '-' && (i + 2 >= sql.length || /\s/.test(sql[i + 2])))) {
+      const end = sql.indexOf('\n', i);
+      space();
+      i = end < 0 ? sql.length : end;
+    } else if (/\s/.test(ch)) {
+      space();
+      i++;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out.trim();
 }
 
 /** Splits on commas outside parentheses and quotes. */
@@ -56,7 +96,7 @@ function splitTopLevel(text: string): string[] {
 
 function alterOperation(spec: string): ControlOperation | null {
   const s = spec.toUpperCase();
-  if (/^ADD\s+(CONSTRAINT|INDEX|KEY|UNIQUE|PRIMARY|FOREIGN|FULLTEXT|SPATIAL|CHECK|PERIOD|SYSTEM)\b/.test(s)) return null;
+  if (/^ADD\s+(CONSTRAINT|INDEX|KEY|UNIQUE|PRIMARY|FOREIGN|FULLTEXT|SPATIAL|CHECK|PERIOD|SYSTEM|PARTITION)\b/.test(s)) return null;
   if (/^ADD\b/.test(s)) return 'add-column';
   if (/^DROP\s+(INDEX|KEY|PRIMARY|FOREIGN|CONSTRAINT|CHECK|PARTITION|SYSTEM|PERIOD)\b/.test(s)) return null;
   if (/^DROP\b/.test(s)) return 'drop-column';
@@ -68,7 +108,7 @@ function alterOperation(spec: string): ControlOperation | null {
 
 export function parseDdl(sqlText: string, defaultSchema: string): DdlStatement {
   const sql = normalize(sqlText);
-  let m = new RegExp(String.raw`^ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?${QUALIFIED}\s*(.*)$`, 'i').exec(sql);
+  let m = new RegExp(String.raw`^ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?${QUALIFIED}\s*(?:(?:WAIT\s+\d+|NOWAIT)\s*)?(.*)$`, 'i').exec(sql);
   if (m) {
     const table = qualified(m[1], m[2], defaultSchema);
     const specs = splitTopLevel(m[3] ?? '');
@@ -90,7 +130,7 @@ export function parseDdl(sqlText: string, defaultSchema: string): DdlStatement {
     });
     return { kind: 'drop', tables, operations: [] };
   }
-  m = /^RENAME\s+TABLES?\s+(.*)$/i.exec(sql);
+  m = /^RENAME\s+TABLES?\s+(?:IF\s+EXISTS\s+)?(?:(?:WAIT\s+\d+|NOWAIT)\s+)?(.*)$/i.exec(sql);
   if (m) {
     const from: DdlStatement['tables'] = [];
     const to: DdlStatement['tables'] = [];

@@ -46,8 +46,7 @@ if [[ ! -f "$ZIP" ]]; then
   log "error: $ZIP not found: run 'npm run build' first (or set DMSLITE_API_ZIP)"
   exit 1
 fi
-account="$(awsx sts get-caller-identity --query Account)"
-log "deploying $NAME to $ENDPOINT_URL ($REGION, account $account)"
+log "deploying $NAME to $ENDPOINT_URL ($REGION)"
 
 # --- the state table: the key schema of DocumentTable.ensureTable() (core/state/dynamo.ts)
 if awsx dynamodb describe-table --table-name "$TABLE" >/dev/null 2>&1; then
@@ -70,6 +69,7 @@ else
     --tags Key=created-by,Value=dmslite --query Role.Arn)"
   log "role $ROLE created"
 fi
+account="$(cut -d: -f5 <<<"$role_arn")"
 
 # --- the function
 env_json="\"DMSLITE_TABLE\":$(json_str "$TABLE")"
@@ -79,7 +79,7 @@ for var in DMSLITE_ACCOUNT_ID DMSLITE_SECRET_KEY DMSLITE_CREATE_DELAY_MS DMSLITE
 done
 environment="{\"Variables\":{$env_json}}"
 
-if awsx lambda get-function --function-name "$FUNCTION" >/dev/null 2>&1; then
+if awsx lambda get-function --function-name "$FUNCTION" --query Configuration.FunctionArn >/dev/null 2>&1; then
   awsx lambda update-function-code --function-name "$FUNCTION" --zip-file "fileb://$ZIP" >/dev/null
   awsx lambda wait function-updated --function-name "$FUNCTION"
   awsx lambda update-function-configuration --function-name "$FUNCTION" \
@@ -94,12 +94,14 @@ else
   awsx lambda wait function-active --function-name "$FUNCTION"
   log "function $FUNCTION created"
 fi
-function_arn="$(awsx lambda get-function --function-name "$FUNCTION" --query Configuration.FunctionArn)"
+function_arn="arn:aws:lambda:$REGION:$account:function:$FUNCTION"
 
 # --- the HTTP API: POST / -> the function
-api_id="$(awsx apigatewayv2 get-apis --query "Items[?Name=='$NAME'].ApiId | [0]")"
+api="$(awsx apigatewayv2 get-apis --query "Items[?Name=='$NAME'] | [0].[ApiId, ApiEndpoint]")"
+read -r api_id url <<<"$api"
 if [[ -z "$api_id" || "$api_id" == "None" ]]; then
-  api_id="$(awsx apigatewayv2 create-api --name "$NAME" --protocol-type HTTP --query ApiId)"
+  api="$(awsx apigatewayv2 create-api --name "$NAME" --protocol-type HTTP --query '[ApiId, ApiEndpoint]')"
+  read -r api_id url <<<"$api"
   log "HTTP API $NAME created ($api_id)"
 else
   log "HTTP API $NAME exists ($api_id)"
@@ -135,6 +137,5 @@ awsx lambda add-permission --function-name "$FUNCTION" --statement-id "$STATEMEN
   --action lambda:InvokeFunction --principal apigateway.amazonaws.com \
   --source-arn "arn:aws:execute-api:$REGION:$account:$api_id/*/*/" >/dev/null
 
-url="$(awsx apigatewayv2 get-api --api-id "$api_id" --query ApiEndpoint)"
 log "DMS API ready: $url/  (aws dms ... --endpoint-url $url/)"
 printf '%s/\n' "$url"

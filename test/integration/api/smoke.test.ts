@@ -15,6 +15,8 @@ afterAll(async () => {
 
 describe('smoke', () => {
   it('creates and describes a kinesis endpoint', async () => {
+    // No filters on an empty account: an empty list, not ResourceNotFoundFault.
+    expect((await stack.dms.send(new DescribeEndpointsCommand({}))).Endpoints).toEqual([]);
     const out = await stack.dms.send(
       new CreateEndpointCommand({
         EndpointIdentifier: 'target1',

@@ -34,13 +34,38 @@ async function script(path: string) {
   return out;
 }
 
-/** One AWS CLI call against moto, JSON out. */
-async function aws(...args: string[]): Promise<any> {
-  const { stdout } = await execFileP('aws', ['--endpoint-url', endpoint, '--region', REGION, '--output', 'json', ...args], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PAGER: '' },
-    timeout: 30_000,
-  });
-  return stdout.trim() ? JSON.parse(stdout) : {};
+// Everything deploy.sh may have made, read in one python3/boto3 process (an AWS CLI call per
+// resource would cost a second each).
+const INSPECT = `
+import boto3, json, sys
+endpoint, region, name, table, function = sys.argv[1:6]
+c = lambda svc: boto3.client(svc, endpoint_url=endpoint, region_name=region, aws_access_key_id='test', aws_secret_access_key='test')
+ddb, lam, apigw, iam = c('dynamodb'), c('lambda'), c('apigatewayv2'), c('iam')
+def get(f, **kw):
+    try: return f(**kw)
+    except Exception as e:
+        if 'NotFound' in type(e).__name__ or 'NoSuchEntity' in type(e).__name__: return None
+        raise
+out = {
+  'tables': ddb.list_tables()['TableNames'],
+  'functions': [f['FunctionName'] for f in lam.list_functions()['Functions']],
+  'roles': [r['RoleName'] for r in iam.list_roles()['Roles']],
+  'table': (get(ddb.describe_table, TableName=table) or {}).get('Table'),
+  'function': (get(lam.get_function, FunctionName=function) or {}).get('Configuration'),
+  'policy': json.loads((get(lam.get_policy, FunctionName=function) or {}).get('Policy', 'null')),
+  'apis': [],
+}
+for a in apigw.get_apis()['Items']:
+    if a['Name'] != name: continue
+    i = a['ApiId']
+    out['apis'].append({'id': i, 'endpoint': a['ApiEndpoint'], 'routes': apigw.get_routes(ApiId=i)['Items'],
+        'integrations': apigw.get_integrations(ApiId=i)['Items'], 'stages': apigw.get_stages(ApiId=i)['Items']})
+print(json.dumps(out, default=str))
+`;
+
+async function inspect(): Promise<any> {
+  const { stdout } = await execFileP('python3', ['-c', INSPECT, endpoint, REGION, NAME, TABLE, `${NAME}-api`], { timeout: 30_000 });
+  return JSON.parse(stdout);
 }
 
 async function startMoto(): Promise<void> {
@@ -79,13 +104,6 @@ afterAll(async () => {
   removeTemps();
 });
 
-async function listed() {
-  const tables: string[] = (await aws('dynamodb', 'list-tables')).TableNames;
-  const functions: string[] = (await aws('lambda', 'list-functions')).Functions.map((f: { FunctionName: string }) => f.FunctionName);
-  const apis: { Name: string; ApiId: string }[] = (await aws('apigatewayv2', 'get-apis')).Items;
-  return { tables, functions, apis: apis.filter((a) => a.Name === NAME) };
-}
-
 describe('infra/localstack scripts', () => {
   it('pass shellcheck', async () => {
     const out = await run('shellcheck', ['--severity=style', '--shell=bash', ...SCRIPTS.map((s) => join(REPO, s))], { timeoutMs: 30_000 }).catch((e: Error) => {
@@ -101,51 +119,50 @@ describe('infra/localstack scripts', () => {
     const url = first.stdout.trim();
     expect(url).toMatch(/^https?:\/\/\S+\/$/);
 
-    let now = await listed();
+    let now = await inspect();
     expect(now.tables).toContain(TABLE);
     expect(now.functions).toContain(`${NAME}-api`);
     expect(now.apis).toHaveLength(1);
-    const apiId = now.apis[0].ApiId;
-    expect(url).toContain(apiId);
+    const api = now.apis[0];
+    expect(url).toBe(`${api.endpoint}/`);
 
-    const table = (await aws('dynamodb', 'describe-table', '--table-name', TABLE)).Table;
-    expect(table.KeySchema).toEqual([
+    expect(now.table.KeySchema).toEqual([
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
-    expect(table.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(now.table.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
 
-    const fn = (await aws('lambda', 'get-function', '--function-name', `${NAME}-api`)).Configuration;
+    const fn = now.function;
     expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', CodeSize: statSync(zip).size });
     expect(fn.Role).toMatch(/^arn:aws:iam::\d{12}:role\/lambda-role$/);
     expect(fn.Environment.Variables).toEqual({ DMSLITE_TABLE: TABLE, DMSLITE_SECRET_KEY: 'it-secret "with" quotes\\', DMSLITE_LOG_LEVEL: 'WARN' });
 
-    const [route] = (await aws('apigatewayv2', 'get-routes', '--api-id', apiId)).Items;
+    expect(api.routes).toHaveLength(1);
+    expect(api.integrations).toHaveLength(1);
+    const [route] = api.routes;
+    const [integration] = api.integrations;
     expect(route.RouteKey).toBe('POST /');
-    const [integration] = (await aws('apigatewayv2', 'get-integrations', '--api-id', apiId)).Items;
     expect(route.Target).toBe(`integrations/${integration.IntegrationId}`);
     expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: fn.FunctionArn });
-    const stages = (await aws('apigatewayv2', 'get-stages', '--api-id', apiId)).Items;
-    expect(stages).toMatchObject([{ StageName: '$default', AutoDeploy: true }]);
-    const policy = JSON.parse((await aws('lambda', 'get-policy', '--function-name', `${NAME}-api`)).Policy);
-    expect(policy.Statement).toHaveLength(1);
-    expect(JSON.stringify(policy.Statement[0])).toContain('apigateway.amazonaws.com');
-    expect(JSON.stringify(policy.Statement[0])).toContain(apiId);
+    expect(api.stages).toMatchObject([{ StageName: '$default', AutoDeploy: true }]);
+    expect(now.policy.Statement).toHaveLength(1);
+    expect(JSON.stringify(now.policy.Statement[0])).toContain('apigateway.amazonaws.com');
+    expect(JSON.stringify(now.policy.Statement[0])).toContain(api.id);
 
     // Again: nothing duplicated, same API.
     const second = await script(SCRIPTS[0]);
     expect(second.stdout.trim()).toBe(url);
-    now = await listed();
-    expect(now.apis.map((a) => a.ApiId)).toEqual([apiId]);
-    expect((await aws('apigatewayv2', 'get-routes', '--api-id', apiId)).Items).toHaveLength(1);
-    expect((await aws('apigatewayv2', 'get-integrations', '--api-id', apiId)).Items).toHaveLength(1);
+    now = await inspect();
+    expect(now.apis).toHaveLength(1);
+    expect(now.apis[0]).toMatchObject({ id: api.id, routes: [{ RouteKey: 'POST /' }], integrations: [{ IntegrationId: integration.IntegrationId }] });
+    expect(now.policy.Statement).toHaveLength(1);
 
     await script(SCRIPTS[1]);
-    now = await listed();
+    now = await inspect();
     expect(now.tables).not.toContain(TABLE);
     expect(now.functions).not.toContain(`${NAME}-api`);
     expect(now.apis).toEqual([]);
-    expect((await aws('iam', 'list-roles')).Roles.map((r: { RoleName: string }) => r.RoleName)).not.toContain('lambda-role');
+    expect(now.roles).not.toContain('lambda-role');
 
     // Idempotent: a second teardown finds nothing and succeeds.
     const again = await script(SCRIPTS[1]);

@@ -220,12 +220,15 @@ describe('page', () => {
 });
 
 describe('notFoundIfEmpty and publicView', () => {
-  it('raises ResourceNotFoundFault with the message on an empty list only', () => {
-    const e = fault(() => notFoundIfEmpty([], 'No Tasks found matching provided filters'));
+  it('raises ResourceNotFoundFault when filters match nothing; no filters give an empty list', () => {
+    const filters = [{ Name: 'replication-task-arn', Values: ['x'] }];
+    const e = fault(() => notFoundIfEmpty([], filters, 'No Tasks found matching provided filters'));
     expect(e).toBeInstanceOf(ResourceNotFoundFault);
     expect(e.message).toBe('No Tasks found matching provided filters');
     const list = [1];
-    expect(notFoundIfEmpty(list, 'x')).toBe(list);
+    expect(notFoundIfEmpty(list, filters, 'x')).toBe(list);
+    expect(notFoundIfEmpty([], undefined, 'x')).toEqual([]);
+    expect(notFoundIfEmpty([], [], 'x')).toEqual([]);
   });
 
   it('drops _-prefixed and undefined members, keeps null, false and 0', () => {
