@@ -139,10 +139,6 @@ function applyEndpointInput(ctx: ApiContext, base: Partial<EndpointDoc>, input: 
       throw new InvalidParameterValueException('Password is not a valid parameter for a kinesis endpoint');
     }
     if (!doc.KinesisSettings) throw new InvalidParameterValueException('KinesisSettings must be provided for a kinesis endpoint');
-    if (!(doc.KinesisSettings as Record<string, unknown>).MessageFormat) {
-      // AWS refuses a Kinesis endpoint without MessageFormat (LocalStack's AWS-validated tests).
-      throw new InvalidParameterValueException('KinesisSettings.MessageFormat must be provided: json or json-unformatted');
-    }
     const ks: Record<string, unknown> = { ...KINESIS_DEFAULTS, ...((doc.KinesisSettings as Record<string, unknown>) ?? {}) };
     if (!ks.StreamArn) throw new InvalidParameterValueException('KinesisSettings.StreamArn is required for a kinesis endpoint');
     if (!ks.ServiceAccessRoleArn && doc.ServiceAccessRoleArn) ks.ServiceAccessRoleArn = doc.ServiceAccessRoleArn;

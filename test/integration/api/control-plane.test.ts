@@ -101,9 +101,19 @@ describe('endpoints', () => {
       name: 'InvalidParameterValueException',
       message: 'Port must be provided',
     });
-    expect(await awsError(stack.dms.send(new CreateEndpointCommand({ EndpointIdentifier: 'e1', EndpointType: 'target', EngineName: 'kinesis', KinesisSettings: { StreamArn: streamArn('s'), ServiceAccessRoleArn: ROLE_ARN } })))).toEqual({
+    // MessageFormat defaults to json, as the API reference documents.
+    const noFormat = await stack.dms.send(new CreateEndpointCommand({ EndpointIdentifier: 'no-format', EndpointType: 'target', EngineName: 'kinesis', KinesisSettings: { StreamArn: streamArn('s'), ServiceAccessRoleArn: ROLE_ARN } }));
+    expect(noFormat.Endpoint!.KinesisSettings!.MessageFormat).toBe('json');
+    expect(await awsError(stack.dms.send(new CreateEndpointCommand({ EndpointIdentifier: 'e1', EndpointType: 'target', EngineName: 'kinesis', KinesisSettings: { StreamArn: streamArn('s'), ServiceAccessRoleArn: ROLE_ARN, MessageFormat: 'something' as 'json' } })))).toMatchObject({
       name: 'InvalidParameterValueException',
-      message: 'KinesisSettings.MessageFormat must be provided: json or json-unformatted',
+    });
+    expect(await awsError(stack.dms.send(new CreateEndpointCommand({ EndpointIdentifier: 'e1', EndpointType: 'target', EngineName: 'kinesis', Password: 'testabc', KinesisSettings: { StreamArn: streamArn('s'), ServiceAccessRoleArn: ROLE_ARN } })))).toEqual({
+      name: 'InvalidParameterValueException',
+      message: 'Password is not a valid parameter for a kinesis endpoint',
+    });
+    expect(await awsError(stack.dms.send(new CreateEndpointCommand({ EndpointIdentifier: 'e1', EndpointType: 'target', EngineName: 'kinesis' })))).toEqual({
+      name: 'InvalidParameterValueException',
+      message: 'KinesisSettings must be provided for a kinesis endpoint',
     });
     expect(await awsError(stack.dms.send(new CreateEndpointCommand({ EndpointIdentifier: 'e1', EndpointType: 'source', EngineName: 'mysql', Password: 'p', MySQLSettings: { SecretsManagerSecretId: 's', SecretsManagerAccessRoleArn: ROLE_ARN } })))).toMatchObject({
       name: 'InvalidParameterCombinationException',
