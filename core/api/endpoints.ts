@@ -226,6 +226,7 @@ export async function* mapStored<T>(it: AsyncIterable<Stored<T>>): AsyncGenerato
 
 export async function modifyEndpoint(ctx: ApiContext, input: Record<string, unknown>) {
   const arn = input.EndpointArn as string;
+  requireArn('EndpointArn', arn, 'endpoint');
   let result: EndpointDoc | undefined;
   await mutate<EndpointDoc>(ctx.table, resourceKey('endpoint', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Endpoint ${arn} not found`);
@@ -254,6 +255,7 @@ export async function modifyEndpoint(ctx: ApiContext, input: Record<string, unkn
 
 export async function deleteEndpoint(ctx: ApiContext, input: Record<string, unknown>) {
   const arn = input.EndpointArn as string;
+  requireArn('EndpointArn', arn, 'endpoint');
   let doc: EndpointDoc | undefined;
   await mutate<EndpointDoc>(ctx.table, resourceKey('endpoint', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Endpoint ${arn} not found`);

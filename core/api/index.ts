@@ -20,6 +20,12 @@ import {
   validateInput,
   type HttpResult,
 } from './protocol.js';
+import {
+  createReplicationSubnetGroup,
+  deleteReplicationSubnetGroup,
+  describeReplicationSubnetGroups,
+  modifyReplicationSubnetGroup,
+} from './subnet-groups.js';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './tags.js';
 import {
   createReplicationTask,
@@ -47,6 +53,10 @@ const OPERATIONS: Record<string, Operation> = {
   DeleteReplicationInstance: deleteReplicationInstance,
   DescribeOrderableReplicationInstances: describeOrderableReplicationInstances,
   DescribeAccountAttributes: describeAccountAttributes,
+  CreateReplicationSubnetGroup: createReplicationSubnetGroup,
+  DescribeReplicationSubnetGroups: describeReplicationSubnetGroups,
+  ModifyReplicationSubnetGroup: modifyReplicationSubnetGroup,
+  DeleteReplicationSubnetGroup: deleteReplicationSubnetGroup,
   TestConnection: testConnection,
   DescribeConnections: describeConnections,
   DeleteConnection: deleteConnection,

@@ -9,6 +9,7 @@ import { ConditionFailed, identKey, mutate, resourceKey, type Stored, type Write
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { deleteConnectionsOf, mapStored } from './endpoints.js';
+import { groupKey, subnetGroupForInstance } from './subnet-groups.js';
 
 export const INSTANCE_CLASSES = [
   'dms.t2.micro', 'dms.t2.small', 'dms.t2.medium', 'dms.t2.large',
@@ -70,6 +71,7 @@ export async function createReplicationInstance(ctx: ApiContext, input: Record<s
   const arn = buildArn(ctx.scope, 'rep', resourceIdFrom(input.ResourceIdentifier as string | undefined));
   const now = ctx.now();
   const az = (input.AvailabilityZone as string | undefined) ?? `${ctx.scope.region}a`;
+  const subnetGroup = await subnetGroupForInstance(ctx, input.ReplicationSubnetGroupIdentifier as string | undefined, az);
   const doc: InstanceDoc = {
     ReplicationInstanceIdentifier: identifier,
     ReplicationInstanceClass: input.ReplicationInstanceClass as string,
@@ -78,14 +80,7 @@ export async function createReplicationInstance(ctx: ApiContext, input: Record<s
     InstanceCreateTime: now,
     VpcSecurityGroups: ((input.VpcSecurityGroupIds as string[] | undefined) ?? ['sg-00000000']).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
     AvailabilityZone: az,
-    ReplicationSubnetGroup: {
-      ReplicationSubnetGroupIdentifier: (input.ReplicationSubnetGroupIdentifier as string | undefined) ?? 'default',
-      ReplicationSubnetGroupDescription: 'default',
-      VpcId: 'vpc-00000000',
-      SubnetGroupStatus: 'Complete',
-      Subnets: [{ SubnetIdentifier: 'subnet-00000000', SubnetAvailabilityZone: { Name: az }, SubnetStatus: 'Active' }],
-      SupportedNetworkTypes: ['IPV4'],
-    },
+    ReplicationSubnetGroup: subnetGroup,
     PreferredMaintenanceWindow: (input.PreferredMaintenanceWindow as string | undefined) ?? 'sun:06:00-sun:06:30',
     PendingModifiedValues: {},
     MultiAZ: (input.MultiAZ as boolean | undefined) ?? false,
@@ -108,9 +103,11 @@ export async function createReplicationInstance(ctx: ApiContext, input: Record<s
     await ctx.table.write([
       { kind: 'put', key: resourceKey('instance', ctx.scope, arn), doc, ifAbsent: true, attrs: { refs: 0 } },
       { kind: 'put', key: identKey('instance', ctx.scope, identifier), doc: { arn }, ifAbsent: true },
+      ...usesGroup(ctx, subnetGroup, 1),
     ]);
   } catch (e) {
     if (e instanceof ConditionFailed) {
+      if (e.index === 2) throw new ResourceNotFoundFault('The replication subnet group of this instance was deleted concurrently');
       throw new ResourceAlreadyExistsFault('The specified replication instance already exists', e.index === 0 ? arn : undefined);
     }
     throw e;
@@ -140,6 +137,7 @@ export async function describeReplicationInstances(ctx: ApiContext, input: Recor
 
 export async function modifyReplicationInstance(ctx: ApiContext, input: Record<string, unknown>) {
   const arn = input.ReplicationInstanceArn as string;
+  requireArn('ReplicationInstanceArn', arn, 'rep');
   let out: InstanceDoc | undefined;
   await mutate<InstanceDoc>(ctx.table, resourceKey('instance', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Replication instance ${arn} not found`);
@@ -173,6 +171,7 @@ export async function modifyReplicationInstance(ctx: ApiContext, input: Record<s
 
 export async function deleteReplicationInstance(ctx: ApiContext, input: Record<string, unknown>) {
   const arn = input.ReplicationInstanceArn as string;
+  requireArn('ReplicationInstanceArn', arn, 'rep');
   let out: InstanceDoc | undefined;
   await mutate<InstanceDoc>(ctx.table, resourceKey('instance', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Replication instance ${arn} not found`);
@@ -183,8 +182,16 @@ export async function deleteReplicationInstance(ctx: ApiContext, input: Record<s
     return [
       { kind: 'delete', key: current.key, ifVersion: current.version, ifAttrZero: 'refs' },
       { kind: 'delete', key: identKey('instance', ctx.scope, current.doc.ReplicationInstanceIdentifier) },
+      ...usesGroup(ctx, current.doc.ReplicationSubnetGroup as Record<string, unknown>, -1),
     ];
   });
   await deleteConnectionsOf(ctx, (c) => c.ReplicationInstanceArn === arn);
   return { ReplicationInstance: publicView({ ...out!, ReplicationInstanceStatus: 'deleting' }) };
+}
+
+/** A named subnet group counts the instances in it, so it cannot be deleted under them. */
+function usesGroup(ctx: ApiContext, group: Record<string, unknown> | undefined, delta: number): WriteOp[] {
+  const name = group?.ReplicationSubnetGroupIdentifier as string | undefined;
+  if (!name || name === 'default') return [];
+  return [{ kind: 'add', key: groupKey(ctx, name), attr: 'refs', delta, mustExist: true }];
 }

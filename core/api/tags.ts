@@ -8,13 +8,14 @@ interface Tag {
   Value?: string;
 }
 
-const KIND_BY_ARN_TYPE: Record<string, ResourceKind> = { endpoint: 'endpoint', rep: 'instance', task: 'task' };
+const KIND_BY_ARN_TYPE: Record<string, ResourceKind> = { endpoint: 'endpoint', rep: 'instance', task: 'task', subgrp: 'subgrp' };
 
 function keyFor(ctx: ApiContext, arn: string) {
   const parsed = parseArn(arn);
   const kind = parsed && KIND_BY_ARN_TYPE[parsed.type];
   if (!parsed || !kind) throw new InvalidParameterValueException(`Invalid resource ARN: ${arn}`);
-  return resourceKey(kind, { account: parsed.account, region: parsed.region }, arn);
+  // Subnet groups are keyed by name (the ARN's last segment).
+  return resourceKey(kind, { account: parsed.account, region: parsed.region }, kind === 'subgrp' ? parsed.id : arn);
 }
 
 async function updateTags(ctx: ApiContext, arn: string, fn: (tags: Tag[]) => Tag[]): Promise<Tag[]> {

@@ -148,6 +148,7 @@ async function updateTask(
   arn: string,
   fn: (t: Stored<TaskDoc>) => { doc: TaskDoc; extra?: WriteOp[] },
 ): Promise<TaskDoc> {
+  requireArn('ReplicationTaskArn', arn, 'task');
   let out: TaskDoc | undefined;
   await mutate<TaskDoc>(ctx.table, resourceKey('task', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Replication Task ${arn} not found`);
@@ -273,6 +274,7 @@ export async function stopReplicationTask(ctx: ApiContext, input: Record<string,
 
 export async function deleteReplicationTask(ctx: ApiContext, input: Record<string, unknown>) {
   const arn = input.ReplicationTaskArn as string;
+  requireArn('ReplicationTaskArn', arn, 'task');
   let doc: TaskDoc | undefined;
   await mutate<TaskDoc>(ctx.table, resourceKey('task', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Replication Task ${arn} not found`);

@@ -77,9 +77,12 @@ function splitTopLevel(text: string): string[] {
   let depth = 0;
   let quote: string | null = null;
   let cur = '';
+  let escaped = false;
   for (const ch of text) {
     if (quote) {
-      if (ch === quote) quote = null;
+      if (escaped) escaped = false;
+      else if (ch === '\\' && quote !== '`') escaped = true;
+      else if (ch === quote) quote = null;
     } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
     else if (ch === '(') depth++;
     else if (ch === ')') depth--;

@@ -320,3 +320,29 @@ describe('replication tasks', () => {
     expect((await awsError(stack.dms.send(new DeleteEndpointCommand({ EndpointArn: ep.EndpointArn })))).name).toBe('ResourceNotFoundFault');
   });
 });
+
+describe('replication subnet groups', () => {
+  it('create, describe (unmatched filter is an empty list), use from an instance, refuse delete in use, delete', async () => {
+    const { CreateReplicationSubnetGroupCommand, DescribeReplicationSubnetGroupsCommand, DeleteReplicationSubnetGroupCommand } = await import('@aws-sdk/client-database-migration-service');
+    const created = await stack.dms.send(new CreateReplicationSubnetGroupCommand({ ReplicationSubnetGroupIdentifier: 'My-Group', ReplicationSubnetGroupDescription: 'test group', SubnetIds: ['subnet-1', 'subnet-2'] }));
+    expect(created.ReplicationSubnetGroup).toMatchObject({
+      ReplicationSubnetGroupIdentifier: 'my-group',
+      ReplicationSubnetGroupDescription: 'test group',
+      SubnetGroupStatus: 'Complete',
+      Subnets: [
+        { SubnetIdentifier: 'subnet-1', SubnetStatus: 'Active' },
+        { SubnetIdentifier: 'subnet-2', SubnetStatus: 'Active' },
+      ],
+    });
+    expect((await awsError(stack.dms.send(new CreateReplicationSubnetGroupCommand({ ReplicationSubnetGroupIdentifier: 'my-group', ReplicationSubnetGroupDescription: 'x', SubnetIds: ['s'] })))).name).toBe('ResourceAlreadyExistsFault');
+    const none = await stack.dms.send(new DescribeReplicationSubnetGroupsCommand({ Filters: [{ Name: 'replication-subnet-group-id', Values: ['nope'] }] }));
+    expect(none.ReplicationSubnetGroups).toEqual([]);
+    const inst = await stack.dms.send(new CreateReplicationInstanceCommand({ ReplicationInstanceIdentifier: 'in-group', ReplicationInstanceClass: 'dms.t3.micro', ReplicationSubnetGroupIdentifier: 'my-group' }));
+    expect(inst.ReplicationInstance!.ReplicationSubnetGroup!.ReplicationSubnetGroupIdentifier).toBe('my-group');
+    expect((await awsError(stack.dms.send(new DeleteReplicationSubnetGroupCommand({ ReplicationSubnetGroupIdentifier: 'my-group' })))).name).toBe('InvalidResourceStateFault');
+    await stack.dms.send(new DeleteReplicationInstanceCommand({ ReplicationInstanceArn: inst.ReplicationInstance!.ReplicationInstanceArn }));
+    await stack.dms.send(new DeleteReplicationSubnetGroupCommand({ ReplicationSubnetGroupIdentifier: 'my-group' }));
+    expect((await awsError(stack.dms.send(new DeleteReplicationSubnetGroupCommand({ ReplicationSubnetGroupIdentifier: 'my-group' })))).name).toBe('ResourceNotFoundFault');
+    expect((await awsError(stack.dms.send(new CreateReplicationInstanceCommand({ ReplicationInstanceIdentifier: 'no-group', ReplicationInstanceClass: 'dms.t3.micro', ReplicationSubnetGroupIdentifier: 'missing' })))).name).toBe('ResourceNotFoundFault');
+  });
+});

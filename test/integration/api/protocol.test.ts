@@ -324,7 +324,7 @@ describe('fuzz', () => {
       return shapeName ? typed(shapeName, 0) : value(0);
     };
     const targets = (): string | undefined => {
-      switch (Math.floor(r() * 10)) {
+      switch (Math.floor(r() * 14)) {
         case 0: return undefined;
         case 1: return ascii(30);
         case 2: return `${DMS}.${ascii(20)}`;
@@ -345,7 +345,8 @@ describe('fuzz', () => {
     };
 
     const seen = new Map<string, number>();
-    for (let i = 0; i < 200; i++) {
+    const count = Number(process.env.DMSLITE_FUZZ_COUNT ?? 200);
+    for (let i = 0; i < count; i++) {
       const target = targets();
       const op = target?.startsWith(`${DMS}.`) ? target.slice(DMS.length + 1) : undefined;
       const body = bodies(op);

@@ -1,0 +1,158 @@
+// The benchmarks' private environment: MariaDB, DynamoDB Local, kinesalite, the DMS API in this
+// process, and the runner in a process of its own (so its peak RSS is its alone).
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDynamoDbLocal, startKinesalite, type EmbeddedService } from '../../handlers/embedded.js';
+import { startLocalStack, type LocalStack } from '../../handlers/local.js';
+import { startMariaDb, type MariaDb } from '../../test/support/mariadb.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface BenchEnv {
+  db: MariaDb;
+  ddb: EmbeddedService;
+  kin: EmbeddedService;
+  stack: LocalStack;
+  dms: DatabaseMigrationServiceClient;
+  kinesisEndpoint: string;
+  tableName: string;
+  stop(): Promise<void>;
+}
+
+const live: ChildProcess[] = [];
+let hooked = false;
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => {
+    for (const c of live) {
+      try { c.kill('SIGKILL'); } catch { /* gone */ }
+    }
+  });
+}
+
+export const elapsed = (() => {
+  const t0 = Date.now();
+  return () => ((Date.now() - t0) / 1000).toFixed(1).padStart(6) + 's';
+})();
+
+export function log(msg: string): void {
+  process.stderr.write(`[${elapsed()}] ${msg}\n`);
+}
+
+export async function startBenchEnv(opts: { mariadbArgs?: string[] } = {}): Promise<BenchEnv> {
+  hookExit();
+  process.env.DMSLITE_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_DEV ??= 'false';
+  const [db, ddb, kin] = await Promise.all([
+    startMariaDb({ extraArgs: opts.mariadbArgs ?? [] }),
+    startDynamoDbLocal(),
+    startKinesalite(),
+  ]);
+  live.push(ddb.process, kin.process);
+  const tableName = `dmslite-bench-${randomBytes(3).toString('hex')}`;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = ddb.endpoint;
+  process.env.AWS_ENDPOINT_URL_KINESIS = kin.endpoint;
+  process.env.DMSLITE_TABLE = tableName;
+  process.env.DMSLITE_SECRET_KEY ||= randomBytes(32).toString('hex');
+  delete process.env.AWS_ENDPOINT_URL;
+  const stack = await startLocalStack({ port: 0, runner: false });
+  const dms = new DatabaseMigrationServiceClient({
+    endpoint: stack.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'secret' },
+  });
+  return {
+    db,
+    ddb,
+    kin,
+    stack,
+    dms,
+    kinesisEndpoint: kin.endpoint,
+    tableName,
+    async stop() {
+      dms.destroy();
+      await stack.stop().catch(() => undefined);
+      await Promise.all([db.stop(), ddb.stop(), kin.stop()].map((p) => p.catch(() => undefined)));
+    },
+  };
+}
+
+export interface RunnerProcess {
+  pid: number;
+  /** Peak RSS (VmHWM) in MiB, read from /proc now (or the last sample once exited). */
+  peakRssMb(): number;
+  /** Current RSS (VmRSS) in MiB. */
+  rssMb(): number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `node --import tsx handlers/runner.ts` with the API's environment. */
+export async function startRunnerProcess(env: BenchEnv): Promise<RunnerProcess> {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ENDPOINT_URL_DYNAMODB: env.ddb.endpoint,
+    AWS_ENDPOINT_URL_KINESIS: env.kinesisEndpoint,
+    DMSLITE_TABLE: env.tableName,
+    DMSLITE_SECRET_KEY: process.env.DMSLITE_SECRET_KEY,
+    DMSLITE_LOG_LEVEL: 'WARN',
+    POWERTOOLS_DEV: 'false',
+  };
+  delete childEnv.NODE_OPTIONS;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'handlers', 'runner.ts')], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.push(child);
+  const pid = child.pid!;
+  let out = '';
+  let peakKb = 0;
+  const sample = () => {
+    const kb = procStatusKb(pid, 'VmHWM');
+    if (kb !== null && kb > peakKb) peakKb = kb;
+  };
+  const sampler = setInterval(sample, 250);
+  sampler.unref();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { clearInterval(sampler); resolve(); }));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`runner did not start within 30 s:\n${out}`)), 30_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out = (out + c.toString()).slice(-20_000);
+      if (/dmslite runner \S+ ready/.test(out)) { clearTimeout(timer); resolve(); }
+    });
+    child.stderr!.on('data', (c: Buffer) => { out = (out + c.toString()).slice(-20_000); });
+    void exited.then(() => { clearTimeout(timer); reject(new Error(`runner exited during start:\n${out}`)); });
+  });
+  return {
+    pid,
+    peakRssMb() {
+      sample();
+      return peakKb / 1024;
+    },
+    rssMb: () => (procStatusKb(pid, 'VmRSS') ?? 0) / 1024,
+    output: () => out,
+    async stop() {
+      sample();
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Kinesis helpers of the benchmarks: stream readers that keep ApproximateArrivalTimestamp
+// (kinesalite stamps it with Date.now() while it processes the PutRecords call, just before it
+// acknowledges), and a bare PutRecords driver for the sink ceiling.
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { createKinesisClient } from '../../core/sink/kinesis/client.js';
+import type { KinesisRecord } from '../../core/sink/kinesis/sink.js';
+
+export { createStream } from '../../test/support/kinesis.js';
+
+export function kinesisClient(endpoint: string): KinesisClient {
+  return createKinesisClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+}
+
+export interface SeenRecord {
+  partitionKey: string;
+  data: Uint8Array;
+  /** kinesalite's arrival time, epoch ms. */
+  arrivalMs: number;
+}
+
+/** Reads one shard from TRIM_HORIZON onwards, across calls (keeps its iterator). */
+export class ShardReader {
+  private iterator: string | undefined;
+  count = 0;
+  constructor(private readonly client: KinesisClient, private readonly stream: string, readonly shardId: string) {}
+
+  private async init(): Promise<void> {
+    if (this.iterator) return;
+    const it = await this.client.send(new GetShardIteratorCommand({ StreamName: this.stream, ShardId: this.shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    this.iterator = it.ShardIterator;
+  }
+
+  /** Reads what is there now (until an empty page); returns the records read. */
+  async drain(onRecord: (r: SeenRecord) => void): Promise<number> {
+    await this.init();
+    let n = 0;
+    for (;;) {
+      const page = await this.client.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: 10_000 }));
+      this.iterator = page.NextShardIterator;
+      const recs = page.Records ?? [];
+      for (const r of recs) {
+        onRecord({ partitionKey: r.PartitionKey!, data: r.Data!, arrivalMs: r.ApproximateArrivalTimestamp!.getTime() });
+      }
+      n += recs.length;
+      this.count += recs.length;
+      if (recs.length === 0 || !this.iterator) return n;
+    }
+  }
+
+  /** Reads until `total` records were read by this reader (or the deadline passes). */
+  async readUntil(total: number, onRecord: (r: SeenRecord) => void, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.count < total) {
+      if (Date.now() > deadline) return false;
+      const n = await this.drain(onRecord);
+      if (n === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    return true;
+  }
+}
+
+export async function shardIds(client: KinesisClient, stream: string): Promise<string[]> {
+  const out = await client.send(new ListShardsCommand({ StreamName: stream }));
+  return (out.Shards ?? []).map((s) => s.ShardId!);
+}
+
+/** Every record of the stream now, all shards read in parallel. */
+export async function readWholeStream(endpoint: string, stream: string, onRecord: (r: SeenRecord) => void): Promise<number> {
+  const client = kinesisClient(endpoint);
+  try {
+    const ids = await shardIds(client, stream);
+    const counts = await Promise.all(ids.map((id) => new ShardReader(client, stream, id).drain(onRecord)));
+    return counts.reduce((a, b) => a + b, 0);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Bare PutRecords of pre-built records: `perCall` records per call, `inFlight` calls at once
+ * (each worker takes the next chunk). Failed entries are resent. Returns records/s.
+ */
+export async function rawPutRecords(
+  endpoint: string,
+  stream: string,
+  records: KinesisRecord[],
+  opts: { perCall: number; inFlight: number },
+): Promise<{ seconds: number; rate: number; calls: number; failedEntries: number }> {
+  const client = kinesisClient(endpoint);
+  let next = 0;
+  let calls = 0;
+  let failedEntries = 0;
+  const t0 = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: opts.inFlight }, async () => {
+        while (next < records.length) {
+          let batch = records.slice(next, next + opts.perCall);
+          next += batch.length;
+          while (batch.length > 0) {
+            calls++;
+            const out = await client.send(new PutRecordsCommand({
+              StreamName: stream,
+              Records: batch.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
+            }));
+            const res = out.Records ?? [];
+            const failed = batch.filter((_, i) => res[i]?.ErrorCode);
+            failedEntries += failed.length;
+            batch = failed;
+          }
+        }
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, rate: records.length / seconds, calls, failedEntries };
+}
