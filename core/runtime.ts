@@ -3,6 +3,7 @@ import type { ApiDeps, ConnectionTester, SourceEndpointConnection } from './api/
 import { loadConfig, type DmsliteConfig } from './config.js';
 import { createKinesisClient, parseStreamArn } from './sink/kinesis/client.js';
 import { openConnection } from './source/mysql/connection.js';
+import { SYSTEM_SCHEMAS } from './source/mysql/metadata.js';
 import { checkSourcePrerequisites } from './source/mysql/prerequisites.js';
 import { createDynamoClient, DocumentTable } from './state/dynamo.js';
 import { secretBoxFromEnv } from './state/secrets.js';
@@ -20,6 +21,15 @@ export const connectionTester = (config: DmsliteConfig): ConnectionTester => ({
     try {
       const { failures } = await checkSourcePrerequisites(conn, { cdc: true });
       return failures.length ? failures.map((f) => f.message).join('; ') : null;
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  },
+  async listSchemas(ep: SourceEndpointConnection) {
+    const conn = await openConnection({ host: ep.host, port: ep.port, user: ep.user, password: ep.password, connectTimeoutMs: 5000 });
+    try {
+      const rows = await conn.query<{ Database: string }[]>('SHOW DATABASES');
+      return rows.map((r) => r.Database).filter((d) => !SYSTEM_SCHEMAS.includes(d)).sort();
     } finally {
       await conn.close().catch(() => undefined);
     }

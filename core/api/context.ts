@@ -8,6 +8,8 @@ import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
 export interface ConnectionTester {
   testSource(endpoint: SourceEndpointConnection): Promise<string | null>;
   testKinesis(streamArn: string, region: string): Promise<string | null>;
+  /** The user schemas of a MySQL-compatible source (RefreshSchemas). */
+  listSchemas(endpoint: SourceEndpointConnection): Promise<string[]>;
 }
 
 export type { SourceEndpointConnection };

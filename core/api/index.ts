@@ -26,6 +26,7 @@ import {
   describeReplicationSubnetGroups,
   modifyReplicationSubnetGroup,
 } from './subnet-groups.js';
+import { describeRefreshSchemasStatus, describeSchemas, refreshSchemas } from './schemas.js';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './tags.js';
 import {
   createReplicationTask,
@@ -57,6 +58,9 @@ const OPERATIONS: Record<string, Operation> = {
   DescribeReplicationSubnetGroups: describeReplicationSubnetGroups,
   ModifyReplicationSubnetGroup: modifyReplicationSubnetGroup,
   DeleteReplicationSubnetGroup: deleteReplicationSubnetGroup,
+  RefreshSchemas: refreshSchemas,
+  DescribeRefreshSchemasStatus: describeRefreshSchemasStatus,
+  DescribeSchemas: describeSchemas,
   TestConnection: testConnection,
   DescribeConnections: describeConnections,
   DeleteConnection: deleteConnection,

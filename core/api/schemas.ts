@@ -1,0 +1,72 @@
+import { InvalidParameterValueException, InvalidResourceStateFault, ResourceNotFoundFault } from '../model/errors.js';
+import { resolveSourceConnection } from '../model/endpoint-connection.js';
+import type { ApiContext } from './context.js';
+import { maxRecords } from './describe.js';
+import { MYSQL_ENGINES, getEndpoint } from './endpoints.js';
+import { getInstance } from './instances.js';
+
+// RefreshSchemas / DescribeRefreshSchemasStatus / DescribeSchemas: the schema list is read from the
+// source itself (inside the request, like TestConnection) and kept per endpoint.
+
+interface SchemasDoc extends Record<string, unknown> {
+  EndpointArn: string;
+  ReplicationInstanceArn: string;
+  Status: 'successful' | 'failed' | 'refreshing';
+  LastRefreshDate: number;
+  LastFailureMessage?: string;
+  _schemas: string[];
+}
+
+const schemasKey = (ctx: ApiContext, endpointArn: string) => ({ pk: `schemas#${ctx.scope.account}#${ctx.scope.region}`, sk: endpointArn });
+
+export async function refreshSchemas(ctx: ApiContext, input: Record<string, unknown>) {
+  const endpoint = await getEndpoint(ctx, input.EndpointArn as string);
+  const instance = await getInstance(ctx, input.ReplicationInstanceArn as string);
+  if (instance.doc.ReplicationInstanceStatus !== 'available') {
+    throw new InvalidResourceStateFault(`Replication instance ${instance.doc.ReplicationInstanceArn} is not in available state`);
+  }
+  let schemas: string[] = [];
+  let failure: string | undefined;
+  if (!MYSQL_ENGINES.has(endpoint.doc.EngineName)) {
+    failure = `Schemas of ${endpoint.doc.EngineName} endpoints cannot be listed: only MySQL-compatible endpoints have schemas in dmslite`;
+  } else {
+    try {
+      schemas = await ctx.tester.listSchemas(resolveSourceConnection(ctx.secrets, endpoint.doc));
+    } catch (e) {
+      failure = (e as Error).message;
+    }
+  }
+  const doc: SchemasDoc = {
+    EndpointArn: endpoint.doc.EndpointArn,
+    ReplicationInstanceArn: instance.doc.ReplicationInstanceArn,
+    Status: failure ? 'failed' : 'successful',
+    LastRefreshDate: ctx.now(),
+    ...(failure ? { LastFailureMessage: failure } : {}),
+    _schemas: schemas,
+  };
+  await ctx.table.write([{ kind: 'put', key: schemasKey(ctx, doc.EndpointArn), doc }]);
+  const { _schemas, LastFailureMessage: _f, ...status } = doc;
+  return { RefreshSchemasStatus: { ...status, Status: 'refreshing' } };
+}
+
+async function stored(ctx: ApiContext, endpointArn: string): Promise<SchemasDoc> {
+  await getEndpoint(ctx, endpointArn);
+  const found = await ctx.table.get<SchemasDoc>(schemasKey(ctx, endpointArn));
+  if (!found) throw new ResourceNotFoundFault(`Schemas of endpoint ${endpointArn} were never refreshed: call RefreshSchemas first`);
+  return found.doc;
+}
+
+export async function describeRefreshSchemasStatus(ctx: ApiContext, input: Record<string, unknown>) {
+  const { _schemas, ...status } = await stored(ctx, input.EndpointArn as string);
+  return { RefreshSchemasStatus: status };
+}
+
+export async function describeSchemas(ctx: ApiContext, input: Record<string, unknown>) {
+  const doc = await stored(ctx, input.EndpointArn as string);
+  if (doc.Status !== 'successful') throw new InvalidResourceStateFault(`The last schema refresh of ${doc.EndpointArn} failed: ${doc.LastFailureMessage}`);
+  const limit = maxRecords(input.MaxRecords);
+  const start = input.Marker ? Number(Buffer.from(String(input.Marker), 'base64url').toString()) : 0;
+  if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException('Invalid Marker');
+  const next = start + limit < doc._schemas.length ? Buffer.from(String(start + limit)).toString('base64url') : undefined;
+  return { Schemas: doc._schemas.slice(start, start + limit), ...(next ? { Marker: next } : {}) };
+}
