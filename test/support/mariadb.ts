@@ -1,8 +1,8 @@
 // Private MariaDB server for integration tests: its own temp datadir, socket and
 // free TCP port on 127.0.0.1. Never touches a system server on 3306.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, readFile } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +24,9 @@ export interface MariaDb {
   query<T = any>(sql: string, params?: unknown[]): Promise<T>;
   /** CREATE USER name@'%' IDENTIFIED BY password; GRANT grants ON *.* (grants like 'SELECT, REPLICATION SLAVE'). */
   createUser(name: string, password: string, grants: string): Promise<void>;
-  /** Stops and starts the server again on the same datadir and port. */
+  /** Stops the server cleanly (SIGTERM) and starts it again on the same datadir and port. */
   restart(): Promise<void>;
-  /** Kills the server and removes the datadir. */
+  /** Kills the server (SIGKILL) and removes the datadir. */
   stop(): Promise<void>;
 }
 
@@ -41,6 +41,8 @@ const MARIADBD = '/usr/sbin/mariadbd';
 const INSTALL_DB = '/usr/bin/mariadb-install-db';
 
 const live = new Set<ChildProcess>();
+/** Temp dirs of instances not yet stopped: removed at process exit. */
+const bases = new Set<string>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -48,6 +50,9 @@ function installExitHook(): void {
   const killAll = () => {
     for (const c of live) {
       try { c.kill('SIGKILL'); } catch { /* ignore */ }
+    }
+    for (const b of bases) {
+      try { rmSync(b, { recursive: true, force: true }); } catch { /* ignore */ }
     }
   };
   process.on('exit', killAll);
@@ -73,11 +78,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<MariaDb> {
   installExitHook();
-  const binlog = opts.binlog ?? true;
   const base = await mkdtemp(join(tmpdir(), 'dmslite-mariadb-'));
+  bases.add(base);
+  try {
+    return await startIn(base, opts);
+  } catch (err) {
+    bases.delete(base);
+    await rm(base, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startIn(base: string, opts: StartMariaDbOptions): Promise<MariaDb> {
+  const binlog = opts.binlog ?? true;
   const datadir = join(base, 'data');
   const socket = join(base, 'mysqld.sock');
   const errLog = join(base, 'error.log');
+  // Private tmpdir: mariadbd deletes stray #sql* files in its tmpdir at startup, which breaks
+  // another instance bootstrapping concurrently in a shared /tmp.
+  const tmp = join(base, 'tmp');
+  await mkdir(tmp, { recursive: true });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
   await execFileP(INSTALL_DB, [
@@ -85,6 +105,7 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
     '--auth-root-authentication-method=normal',
     `--datadir=${datadir}`,
     '--skip-test-db',
+    `--tmpdir=${tmp}`,
     ...(isRoot ? ['--user=root'] : []),
   ], { maxBuffer: 16 * 1024 * 1024 });
 
@@ -94,6 +115,7 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
     ...(isRoot ? ['--user=root'] : []),
     `--datadir=${datadir}`,
     `--socket=${socket}`,
+    `--tmpdir=${tmp}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
     `--pid-file=${join(base, 'mysqld.pid')}`,
@@ -149,13 +171,13 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
     }
   };
 
-  const shutdown = async (): Promise<void> => {
+  const shutdown = async (graceful: boolean): Promise<void> => {
     if (conn) { await conn.end().catch(() => conn?.destroy()); conn = null; }
     const c = child;
     child = null;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const done = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
+    c.kill(graceful ? 'SIGTERM' : 'SIGKILL');
     const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
     await done;
     clearTimeout(t);
@@ -181,15 +203,21 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
       await db.query(`GRANT ${grants} ON *.* TO ?@'%'`, [name]);
     },
     async restart(): Promise<void> {
-      await shutdown();
+      await shutdown(true);
       await launch();
     },
     async stop(): Promise<void> {
-      await shutdown();
+      await shutdown(false); // the datadir is thrown away: no need for a clean InnoDB shutdown
       await rm(base, { recursive: true, force: true });
+      bases.delete(base);
     },
   };
 
-  await db.createUser('dms', 'dms-pass', 'SELECT, REPLICATION CLIENT, REPLICATION SLAVE');
+  try {
+    await db.createUser('dms', 'dms-pass', 'SELECT, REPLICATION CLIENT, REPLICATION SLAVE');
+  } catch (err) {
+    await shutdown(false);
+    throw err;
+  }
   return db;
 }

@@ -78,6 +78,8 @@ export interface BinlogReaderStats {
   maxRowsPerEvent: number;
   /** Internal zongji restarts caused by back-pressure. */
   restarts: number;
+  /** True while zongji is stopped because the queue overflowed (waiting for the consumer). */
+  paused: boolean;
   deliveredEvents: number;
 }
 
@@ -196,7 +198,7 @@ class ZongjiBinlogReader implements BinlogReader {
 
   private readonly colCache = new WeakMap<TableDef, Map<string, ColumnDef>>();
   private readonly st: BinlogReaderStats = {
-    queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, deliveredEvents: 0,
+    queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, deliveredEvents: 0, paused: false,
   };
 
   constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
@@ -211,7 +213,7 @@ class ZongjiBinlogReader implements BinlogReader {
   }
 
   stats(): BinlogReaderStats {
-    return { ...this.st, queuedRows: this.queuedRows, queuedEvents: this.queue.length };
+    return { ...this.st, queuedRows: this.queuedRows, queuedEvents: this.queue.length, paused: this.throttled };
   }
 
   async start(from: BinlogPosition): Promise<void> {
