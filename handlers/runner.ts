@@ -5,7 +5,7 @@ import { apiDepsFromEnv } from '../core/runtime.js';
 
 // The long-running runner (a container in AWS): claims started tasks from DynamoDB and runs them.
 // Env: the API's (DMSLITE_TABLE, AWS_ENDPOINT_URL_*...), plus DMSLITE_RUNNER_ID, DMSLITE_LEASE_MS,
-// DMSLITE_HEARTBEAT_MS.
+// DMSLITE_HEARTBEAT_MS, DMSLITE_HEALTH_FILE (touched after every successful poll).
 
 export interface RunningRunner {
   runner: Runner;
@@ -28,6 +28,7 @@ export async function startRunner(opts: RunnerStartOptions = {}): Promise<Runnin
     owner: opts.owner ?? process.env.DMSLITE_RUNNER_ID,
     leaseMs: opts.leaseMs ?? (process.env.DMSLITE_LEASE_MS ? Number(process.env.DMSLITE_LEASE_MS) : undefined),
     heartbeatMs: opts.heartbeatMs ?? (process.env.DMSLITE_HEARTBEAT_MS ? Number(process.env.DMSLITE_HEARTBEAT_MS) : undefined),
+    healthFile: process.env.DMSLITE_HEALTH_FILE || undefined,
   });
   runner.start();
   return { runner, stop: () => runner.stop() };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KinesisSettings } from '../record/formatter.js';
 import { logger } from '../logger.js';
@@ -34,6 +35,8 @@ export interface RunnerOptions {
   /** How often work is polled and leases renewed (default 500 ms): also the stop latency. */
   heartbeatMs?: number;
   now?: () => number;
+  /** A file touched after every successful poll (the container's health check reads its age). */
+  healthFile?: string;
 }
 
 interface Execution {
@@ -60,6 +63,7 @@ export class Runner {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private stopped = false;
+  private readonly healthFile?: string;
 
   constructor(opts: RunnerOptions) {
     this.table = opts.table;
@@ -69,6 +73,7 @@ export class Runner {
     this.leaseSeconds = (opts.leaseMs ?? 10_000) / 1000;
     this.heartbeatMs = opts.heartbeatMs ?? 500;
     this.now = opts.now ?? nowSeconds;
+    this.healthFile = opts.healthFile;
   }
 
   start(): void {
@@ -112,6 +117,7 @@ export class Runner {
       if (this.executions.has(item.doc.arn)) continue;
       await this.tryClaim(item.doc).catch((e) => logger.warn('claim failed', { taskArn: item.doc.arn, error: e as Error }));
     }
+    if (this.healthFile) writeFileSync(this.healthFile, '');
   }
 
   private async tryClaim(w: { arn: string; account: string; region: string }): Promise<void> {
@@ -168,8 +174,13 @@ export class Runner {
       } catch (e) {
         outcome = { status: 'failed', message: (e as Error).message };
       }
-      this.executions.delete(arn);
-      if (!ex.lost) await this.finish(ex, outcome, state).catch((e) => logger.error('task finish failed', { taskArn: arn, error: e as Error }));
+      try {
+        if (!ex.lost) await this.finish(ex, outcome, state).catch((e) => logger.error('task finish failed', { taskArn: arn, error: e as Error }));
+      } finally {
+        // Only now: until the outcome is written, the task still looks claimable (work item present,
+        // our own lease) and a tick in between would run it a second time.
+        this.executions.delete(arn);
+      }
     })();
   }
 

@@ -52,11 +52,11 @@ log "deploying $NAME to $ENDPOINT_URL ($REGION)"
 if awsx dynamodb describe-table --table-name "$TABLE" >/dev/null 2>&1; then
   log "table $TABLE exists"
 else
-  awsx dynamodb create-table --table-name "$TABLE" \
+  status="$(awsx dynamodb create-table --table-name "$TABLE" \
     --attribute-definitions AttributeName=pk,AttributeType=S AttributeName=sk,AttributeType=S \
     --key-schema AttributeName=pk,KeyType=HASH AttributeName=sk,KeyType=RANGE \
-    --billing-mode PAY_PER_REQUEST >/dev/null
-  awsx dynamodb wait table-exists --table-name "$TABLE"
+    --billing-mode PAY_PER_REQUEST --query TableDescription.TableStatus)"
+  if [[ "$status" != "ACTIVE" ]]; then awsx dynamodb wait table-exists --table-name "$TABLE"; fi
   log "table $TABLE created"
 fi
 
@@ -79,6 +79,7 @@ for var in DMSLITE_ACCOUNT_ID DMSLITE_SECRET_KEY DMSLITE_CREATE_DELAY_MS DMSLITE
 done
 environment="{\"Variables\":{$env_json}}"
 
+function_created=false
 if awsx lambda get-function --function-name "$FUNCTION" --query Configuration.FunctionArn >/dev/null 2>&1; then
   awsx lambda update-function-code --function-name "$FUNCTION" --zip-file "fileb://$ZIP" >/dev/null
   awsx lambda wait function-updated --function-name "$FUNCTION"
@@ -88,27 +89,34 @@ if awsx lambda get-function --function-name "$FUNCTION" --query Configuration.Fu
   awsx lambda wait function-updated --function-name "$FUNCTION"
   log "function $FUNCTION updated"
 else
-  awsx lambda create-function --function-name "$FUNCTION" \
+  state="$(awsx lambda create-function --function-name "$FUNCTION" \
     --runtime nodejs22.x --handler index.handler --role "$role_arn" --timeout 29 --memory-size 512 \
-    --zip-file "fileb://$ZIP" --environment "$environment" >/dev/null
-  awsx lambda wait function-active --function-name "$FUNCTION"
+    --zip-file "fileb://$ZIP" --environment "$environment" --query State)"
+  if [[ "$state" != "Active" ]]; then awsx lambda wait function-active --function-name "$FUNCTION"; fi
+  function_created=true
   log "function $FUNCTION created"
 fi
 function_arn="arn:aws:lambda:$REGION:$account:function:$FUNCTION"
 
-# --- the HTTP API: POST / -> the function
+# --- the HTTP API: POST / -> the function. A new API gets its integration, route and stage at
+# once; an existing one is checked piece by piece.
 api="$(awsx apigatewayv2 get-apis --query "Items[?Name=='$NAME'] | [0].[ApiId, ApiEndpoint]")"
 read -r api_id url <<<"$api"
+api_created=false
 if [[ -z "$api_id" || "$api_id" == "None" ]]; then
   api="$(awsx apigatewayv2 create-api --name "$NAME" --protocol-type HTTP --query '[ApiId, ApiEndpoint]')"
   read -r api_id url <<<"$api"
+  api_created=true
   log "HTTP API $NAME created ($api_id)"
 else
   log "HTTP API $NAME exists ($api_id)"
 fi
 
-integration_id="$(awsx apigatewayv2 get-integrations --api-id "$api_id" \
-  --query "Items[?IntegrationUri=='$function_arn'].IntegrationId | [0]")"
+integration_id=None
+if [[ "$api_created" == false ]]; then
+  integration_id="$(awsx apigatewayv2 get-integrations --api-id "$api_id" \
+    --query "Items[?IntegrationUri=='$function_arn'].IntegrationId | [0]")"
+fi
 if [[ -z "$integration_id" || "$integration_id" == "None" ]]; then
   integration_id="$(awsx apigatewayv2 create-integration --api-id "$api_id" \
     --integration-type AWS_PROXY --integration-method POST --integration-uri "$function_arn" \
@@ -116,23 +124,32 @@ if [[ -z "$integration_id" || "$integration_id" == "None" ]]; then
   log "integration $integration_id created"
 fi
 
-route_id="$(awsx apigatewayv2 get-routes --api-id "$api_id" --query "Items[?RouteKey=='POST /'].RouteId | [0]")"
+route="None None"
+if [[ "$api_created" == false ]]; then
+  route="$(awsx apigatewayv2 get-routes --api-id "$api_id" --query "Items[?RouteKey=='POST /'] | [0].[RouteId, Target]")"
+fi
+read -r route_id route_target <<<"$route"
 if [[ -z "$route_id" || "$route_id" == "None" ]]; then
   awsx apigatewayv2 create-route --api-id "$api_id" --route-key 'POST /' --target "integrations/$integration_id" >/dev/null
   log "route POST / created"
-else
+elif [[ "$route_target" != "integrations/$integration_id" ]]; then
   awsx apigatewayv2 update-route --api-id "$api_id" --route-id "$route_id" --target "integrations/$integration_id" >/dev/null
-  log "route POST / exists"
+  log "route POST / now targets integration $integration_id"
 fi
 
-stage="$(awsx apigatewayv2 get-stages --api-id "$api_id" --query "Items[?StageName=='\$default'].StageName | [0]")"
+stage=None
+if [[ "$api_created" == false ]]; then
+  stage="$(awsx apigatewayv2 get-stages --api-id "$api_id" --query "Items[?StageName=='\$default'].StageName | [0]")"
+fi
 if [[ -z "$stage" || "$stage" == "None" ]]; then
   awsx apigatewayv2 create-stage --api-id "$api_id" --stage-name "\$default" --auto-deploy >/dev/null
   log "stage \$default created (auto-deploy)"
 fi
 
-# --- API Gateway may invoke the function (replaced, so a new API id is picked up)
-awsx lambda remove-permission --function-name "$FUNCTION" --statement-id "$STATEMENT_ID" >/dev/null 2>&1 || true
+# --- API Gateway may invoke the function (replaced on a known function, so a new API id is picked up)
+if [[ "$function_created" == false ]]; then
+  awsx lambda remove-permission --function-name "$FUNCTION" --statement-id "$STATEMENT_ID" >/dev/null 2>&1 || true
+fi
 awsx lambda add-permission --function-name "$FUNCTION" --statement-id "$STATEMENT_ID" \
   --action lambda:InvokeFunction --principal apigateway.amazonaws.com \
   --source-arn "arn:aws:execute-api:$REGION:$account:$api_id/*/*/" >/dev/null

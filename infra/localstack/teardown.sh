@@ -17,11 +17,11 @@ export AWS_PAGER=""
 log() { printf '%s\n' "$*" >&2; }
 awsx() { aws --endpoint-url "$ENDPOINT_URL" --region "$REGION" --output text "$@"; }
 
-# Fails here, loudly, when the endpoint is unreachable (rather than reporting everything as gone).
-awsx sts get-caller-identity --query Account >/dev/null
 log "tearing down $NAME at $ENDPOINT_URL ($REGION)"
-
-for api_id in $(awsx apigatewayv2 get-apis --query "Items[?Name=='$NAME'].ApiId"); do
+# A plain assignment, so an unreachable endpoint stops the script here (set -e) rather than
+# every later lookup reporting its resource as gone.
+api_ids="$(awsx apigatewayv2 get-apis --query "Items[?Name=='$NAME'].ApiId")"
+for api_id in $api_ids; do
   [[ "$api_id" == "None" ]] && continue
   awsx apigatewayv2 delete-api --api-id "$api_id"
   log "HTTP API $api_id deleted"

@@ -9,12 +9,17 @@
 // Retries: only the failed entries are resent, plus — to keep per-key order — every
 // later record of the same key from that batch, even if Kinesis accepted it
 // (at-least-once; the last copy of each record is in order). The resend set goes first
-// in the lane's next call, after an exponential back-off with full jitter. Whole-call
+// in the lane's next call, after an exponential back-off with full jitter (the exponent
+// counts calls in a row that got nothing acknowledged). A key whose entries fail gets a
+// congestion window (records of it per call: what the stream accepted last time + 1,
+// doubled after a clean call); it bounds the duplicates the order rule creates while
+// the key is throttled, the rest of a long resend set following in the next calls. Whole-call
 // failures (throttling, 5xx, network) are retried the same way. A record still not
 // acknowledged `retryDeadlineMs` after its first failure fails the sink; so does
-// ResourceNotFoundException (the stream is missing), at once.
+// ResourceNotFoundException (the stream is missing), at once. A failed sink rejects
+// every pending and later write().
 
-import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand, type PutRecordsCommandOutput, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import {
   InvalidPartitionKeyError,
   KinesisSinkError,
@@ -159,8 +164,8 @@ class Fifo<T> {
 }
 
 interface Lane {
-  /** Records to resend; always the head of the next batch. */
-  retry: Entry[];
+  /** Records to resend and records parked by a window; they precede the queue. */
+  front: Entry[];
   queue: Fifo<Entry>;
   busy: boolean;
   /** Consecutive calls that got no record acknowledged: the back-off exponent. */
@@ -231,7 +236,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
-    retry: [], queue: new Fifo<Entry>(), busy: false, stalls: 0, windows: new Map(),
+    front: [], queue: new Fifo<Entry>(), busy: false, stalls: 0, windows: new Map(),
   }));
   const active = new Set<WriteState>();
   const waiters: Entry[][] = [];
@@ -260,7 +265,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     if (failure) return;
     failure = err;
     for (const lane of lanes) {
-      lane.retry = [];
+      lane.front = [];
       lane.queue.clear();
     }
     waiters.length = 0;
@@ -290,48 +295,68 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
   }
 
   /**
-   * The lane's next call: records to resend first, then queued records, in order, up to
-   * 500 records / 5 MiB, stopping at the first record over its key's window.
+   * The lane's next call, in order: the front list (records to resend, records parked
+   * earlier), then queued records; up to 500 records / 5 MiB. A record over its key's
+   * window is parked (kept, in order, for a later call) and the scan goes on, so a
+   * throttled key does not hold back the others; per-key order holds because once a
+   * key is parked every later record of it is parked too.
    */
   function takeBatch(lane: Lane): Entry[] {
     const batch: Entry[] = [];
     const windows = lane.windows;
     const counts = windows.size > 0 ? new Map<string, number>() : null;
+    let parked: Entry[] | null = null;
     let bytes = 0;
-    const admit = (e: Entry): boolean => {
-      if (batch.length >= PUT_RECORDS_MAX_RECORDS || bytes + e.size > PUT_RECORDS_MAX_BYTES) return false;
+    const place = (e: Entry): 'take' | 'park' | 'stop' => {
+      if (batch.length >= PUT_RECORDS_MAX_RECORDS || bytes + e.size > PUT_RECORDS_MAX_BYTES) return 'stop';
       if (counts) {
         const w = windows.get(e.partitionKey);
         if (w !== undefined) {
           const c = counts.get(e.partitionKey) ?? 0;
-          if (c >= w) return false;
+          if (c >= w) {
+            if ((parked ??= []).length >= PUT_RECORDS_MAX_RECORDS) return 'stop'; // bound the scan
+            parked.push(e);
+            return 'park';
+          }
           counts.set(e.partitionKey, c + 1);
         }
       }
       batch.push(e);
       bytes += e.size;
-      return true;
+      return 'take';
     };
-    const retry = lane.retry;
+    const front = lane.front;
     let i = 0;
-    while (i < retry.length && admit(retry[i]!)) i++;
-    if (i < retry.length) {
-      lane.retry = retry.slice(i);
-      return batch;
+    while (i < front.length && place(front[i]!) !== 'stop') i++;
+    if (i === front.length) {
+      for (let next = lane.queue.peek(); next && place(next) !== 'stop'; next = lane.queue.peek()) lane.queue.shift();
     }
-    lane.retry = [];
-    for (let next = lane.queue.peek(); next && admit(next); next = lane.queue.peek()) lane.queue.shift();
+    const rest = i < front.length ? front.slice(i) : [];
+    const p = parked as Entry[] | null;
+    lane.front = p ? (rest.length > 0 ? p.concat(rest) : p) : rest;
     return batch;
   }
 
-  function updateWindows(lane: Lane, batch: Entry[], failedKeys: Set<string> | null): void {
+  /**
+   * After a call: a key with a failed entry gets a window of (records of it accepted
+   * before its first failure) + 1 — what the stream took this time, plus one; a key with
+   * a window and no failure doubles it, and loses it at 500.
+   */
+  function updateWindows(lane: Lane, batch: Entry[], results: PutRecordsResultEntry[], failedKeys: Set<string> | null): void {
     const windows = lane.windows;
     if (!failedKeys && windows.size === 0) return;
-    const counts = new Map<string, number>();
-    for (const e of batch) counts.set(e.partitionKey, (counts.get(e.partitionKey) ?? 0) + 1);
-    for (const [key, count] of counts) {
-      if (failedKeys?.has(key)) {
-        windows.set(key, Math.max(1, Math.floor(count / 2)));
+    const seen = new Map<string, { accepted: number; failed: boolean }>();
+    for (let i = 0; i < batch.length; i++) {
+      const key = batch[i]!.partitionKey;
+      let st = seen.get(key);
+      if (!st) seen.set(key, st = { accepted: 0, failed: false });
+      if (st.failed) continue;
+      if (results[i]!.ErrorCode) st.failed = true;
+      else st.accepted++;
+    }
+    for (const [key, st] of seen) {
+      if (st.failed) {
+        windows.set(key, st.accepted + 1);
       } else {
         const w = windows.get(key);
         if (w === undefined) continue;
@@ -387,11 +412,12 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
       }
     }
     drainWaiters();
-    updateWindows(lane, batch, resendKeys);
+    updateWindows(lane, batch, results, resendKeys);
     lane.stalls = acked > 0 ? 0 : lane.stalls + 1;
     if (!resend) return 0;
     const left = timeLeft(resend, t);
-    lane.retry = resend;
+    // What is left in front (parked, or not reached) came after this batch.
+    lane.front = lane.front.length > 0 ? resend.concat(lane.front) : resend;
     // Progress made: a short jittered pause; none: exponential back-off.
     return Math.min(backoff(lane.stalls + 1), left);
   }
@@ -413,14 +439,14 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     }
     lane.stalls++;
     const left = timeLeft(batch, t);
-    lane.retry = batch;
+    lane.front = lane.front.length > 0 ? batch.concat(lane.front) : batch;
     return Math.min(backoff(lane.stalls + 1), left);
   }
 
   async function runLane(lane: Lane): Promise<void> {
     lane.busy = true;
     try {
-      while (!failure && (lane.retry.length > 0 || lane.queue.size > 0)) {
+      while (!failure && (lane.front.length > 0 || lane.queue.size > 0)) {
         const wait = await sendBatch(lane, takeBatch(lane));
         if (wait > 0 && !failure) await sleep(wait);
       }

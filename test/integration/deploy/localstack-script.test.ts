@@ -1,8 +1,8 @@
 // infra/localstack/deploy.sh and teardown.sh: shellcheck-clean, and run end to end (twice each:
 // they must be idempotent) against moto_server, an AWS emulator speaking the same APIs as LocalStack.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../handlers/embedded.js';
 import { buildBundles, execFileP, exited, REPO, removeTemps, run } from './helpers.js';
@@ -15,9 +15,12 @@ const REGION = 'eu-central-1';
 let moto: ChildProcess | undefined;
 let endpoint: string;
 let zip: string;
+// The folder of the python3 that has the AWS CLI and moto, ahead of any pyenv-style shims (which
+// cost a few hundred ms per `aws` call: the scripts make about forty).
+let path = process.env.PATH ?? '/usr/bin:/bin';
 
 const scriptEnv = () => ({
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  PATH: path,
   HOME: process.env.HOME ?? '/tmp',
   ENDPOINT_URL: endpoint,
   AWS_REGION: REGION,
@@ -71,7 +74,7 @@ async function inspect(): Promise<any> {
 async function startMoto(): Promise<void> {
   const port = await freePort();
   endpoint = `http://127.0.0.1:${port}`;
-  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: path } });
   let log = '';
   moto.stderr!.on('data', (d) => (log = (log + String(d)).slice(-4000)));
   const spawnError = new Promise<never>((_, reject) => moto!.once('error', (e) => reject(new Error(`moto_server (pip install 'moto[server]') could not start: ${e.message}`))));
@@ -90,6 +93,9 @@ async function startMoto(): Promise<void> {
 }
 
 beforeAll(async () => {
+  const { stdout } = await execFileP('python3', ['-c', 'import os, sys; print(os.path.dirname(os.path.realpath(sys.executable)))']);
+  const pyBin = stdout.trim();
+  if (existsSync(join(pyBin, 'aws'))) path = `${pyBin}${delimiter}${path}`;
   const [{ dist }] = await Promise.all([buildBundles(), startMoto()]);
   zip = join(dist, 'api.zip');
 });
@@ -114,7 +120,8 @@ describe('infra/localstack scripts', () => {
     for (const s of SCRIPTS) expect(statSync(join(REPO, s)).mode & 0o111, `${s} is executable`).not.toBe(0);
   });
 
-  it('deploy.sh creates the table, the function and the HTTP API route; teardown.sh removes them', async () => {
+  // About forty AWS CLI processes of ~0.6 s CPU each: generous for a loaded machine.
+  it('deploy.sh creates the table, the function and the HTTP API route; teardown.sh removes them', { timeout: 240_000 }, async () => {
     const first = await script(SCRIPTS[0]);
     const url = first.stdout.trim();
     expect(url).toMatch(/^https?:\/\/\S+\/$/);
