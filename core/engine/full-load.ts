@@ -27,6 +27,9 @@ export interface FullLoadParams {
   onSnapshot?: (plan: TablePlan, position: BinlogPosition) => void;
 }
 
+/** Sink writes of one table that may be unacknowledged at once. */
+const WRITES_IN_FLIGHT = 4;
+
 export class TaskStoppedError extends Error {
   constructor() {
     super('task stopped');
@@ -85,33 +88,42 @@ async function loadTable(p: FullLoadParams, plan: TablePlan, signal: AbortSignal
     const position = await openConsistentSnapshot(conn);
     p.onSnapshot?.(plan, position);
     await p.sink.write(controlRecords(p, plan));
-    const commitRate = p.settings.commitRate;
-    let sinceCommit = 0;
+    // A few writes overlap so every sink lane stays busy; statistics count acknowledged rows.
+    const inflight: Promise<void>[] = [];
+    let writeError: unknown;
+    const deliver = (records: KinesisRecord[]) =>
+      p.sink.write(records).then(
+        () => stats((s) => {
+          s.FullLoadRows += records.length;
+        }),
+        (e) => {
+          if (!(e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError)) {
+            writeError ??= e;
+            return;
+          }
+          tableError ??= `Table ${schema}.${table}: ${e.message}`;
+          stats((s) => {
+            s.FullLoadRows += records.length - e.records.length;
+            s.FullLoadErrorRows += e.records.length;
+          });
+        },
+      );
     await readTableSnapshot(
       conn,
       plan.source,
       plan.where,
       async (rows) => {
+        if (writeError) throw writeError;
         const records = new Array<KinesisRecord>(rows.length);
         for (let i = 0; i < rows.length; i++) records[i] = p.formatter.load(plan.target, plan.toTargetRow(rows[i]));
-        let failed = 0;
-        try {
-          await p.sink.write(records);
-        } catch (e) {
-          if (!(e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError)) throw e;
-          failed = e.records.length;
-          tableError ??= `Table ${schema}.${table}: ${e.message}`;
-        }
-        sinceCommit += rows.length;
-        // Statistics are kept in memory per batch; the runner persists them on its heartbeat.
-        stats((s) => {
-          s.FullLoadRows += rows.length - failed;
-          s.FullLoadErrorRows += failed;
-        });
-        if (sinceCommit >= commitRate) sinceCommit = 0;
+        inflight.push(deliver(records));
+        while (inflight.length >= WRITES_IN_FLIGHT) await inflight.shift();
       },
-      { batchSize: Math.min(commitRate, 1000), signal },
+      // CommitRate bounds the rows of one read batch (and so between statistics updates).
+      { batchSize: Math.min(p.settings.commitRate, 1000), signal },
     );
+    await Promise.all(inflight);
+    if (writeError) throw writeError;
     await closeConsistentSnapshot(conn).catch(() => undefined);
   } catch (e) {
     conn.destroy();
