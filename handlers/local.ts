@@ -119,7 +119,7 @@ async function route(req: IncomingMessage, res: ServerResponse, upstream: Record
     reply(res, out.statusCode, out.headers, out.body);
   } catch (e) {
     logger.error('local gateway error', { error: e as Error });
-    reply(res, 400, { 'Content-Type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: 'InternalFailure', message: (e as Error).message }));
+    reply(res, 400, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': newRequestId() }, JSON.stringify({ __type: 'InternalFailure', message: (e as Error).message }));
   }
 }
 
@@ -147,7 +147,7 @@ function forward(req: IncomingMessage, res: ServerResponse, to: URL) {
     },
   );
   out.on('error', (e) => {
-    reply(res, 400, { 'Content-Type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: 'ServiceUnavailableException', message: `Upstream unavailable: ${e.message}` }));
+    reply(res, 400, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': newRequestId() }, JSON.stringify({ __type: 'ServiceUnavailableException', message: `Upstream unavailable: ${e.message}` }));
   });
   req.pipe(out);
 }

@@ -23,6 +23,8 @@ function subnets(ids: string[], region: string) {
 }
 
 export function groupKey(ctx: ApiContext, name: string) {
+  // DynamoDB refuses an empty sort key: an empty name is simply not found.
+  if (!name) throw new ResourceNotFoundFault('Replication Subnet Group  not found');
   return resourceKey('subgrp', ctx.scope, name.toLowerCase());
 }
 

@@ -15,11 +15,14 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-/** The API (and by default a runner) in this process, on the run's shared DynamoDB Local and kinesalite, with a private state table. */
-export async function startTestStack(opts: { runner?: boolean; tableName?: string } = {}): Promise<TestStack> {
+/**
+ * The API (and by default a runner) in this process, on the run's shared DynamoDB Local and
+ * kinesalite (or `kinesisEndpoint`, e.g. a kinesis-mock), with a private state table.
+ */
+export async function startTestStack(opts: { runner?: boolean; tableName?: string; kinesisEndpoint?: string } = {}): Promise<TestStack> {
   const tableName = opts.tableName ?? uniqueName('dmslite-test');
   process.env.AWS_ENDPOINT_URL_DYNAMODB = inject('dynamodbEndpoint');
-  process.env.AWS_ENDPOINT_URL_KINESIS = inject('kinesisEndpoint');
+  process.env.AWS_ENDPOINT_URL_KINESIS = opts.kinesisEndpoint ?? inject('kinesisEndpoint');
   process.env.DMSLITE_TABLE = tableName;
   process.env.DMSLITE_LOG_LEVEL ??= 'WARN';
   const stack = await startLocalStack({ port: 0, runner: opts.runner ?? false });

@@ -132,6 +132,26 @@ describe('routing and errors', () => {
     );
   });
 
+  it('an empty or foreign ARN is InvalidParameterValueException in every operation taking one', async () => {
+    const cases: [string, Record<string, unknown>, string, string][] = [
+      ['DeleteEndpoint', {}, 'EndpointArn', 'endpoint'],
+      ['ModifyEndpoint', {}, 'EndpointArn', 'endpoint'],
+      ['DeleteReplicationInstance', {}, 'ReplicationInstanceArn', 'rep'],
+      ['ModifyReplicationInstance', {}, 'ReplicationInstanceArn', 'rep'],
+      ['StartReplicationTask', { StartReplicationTaskType: 'start-replication' }, 'ReplicationTaskArn', 'task'],
+      ['StopReplicationTask', {}, 'ReplicationTaskArn', 'task'],
+      ['ModifyReplicationTask', {}, 'ReplicationTaskArn', 'task'],
+      ['DeleteReplicationTask', {}, 'ReplicationTaskArn', 'task'],
+      ['ReloadTables', { TablesToReload: [{ SchemaName: 'a', TableName: 'b' }] }, 'ReplicationTaskArn', 'task'],
+      ['DescribeTableStatistics', {}, 'ReplicationTaskArn', 'task'],
+    ];
+    for (const [op, extra, member, type] of cases) {
+      for (const value of ['', 'arn:aws:kinesis:us-east-1:000000000000:stream/s']) {
+        expectError(await call(`${DMS}.${op}`, { ...extra, [member]: value }), 'InvalidParameterValueException', `Invalid ${member}: ${value} is not a valid ${type} ARN`);
+      }
+    }
+  });
+
   it('a fault raised by an operation has the same shape', async () => {
     expectError(
       await call(`${DMS}.DescribeEndpoints`, { Filters: [{ Name: 'endpoint-id', Values: ['nothing-here'] }] }),
