@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import {
   CreateStreamCommand,
@@ -15,6 +14,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../core/sink/kinesis/client.js';
+import { freePort, startKinesalite as startEmbeddedKinesalite } from '../../handlers/embedded.js';
 
 const require = createRequire(import.meta.url);
 const REGION = 'us-east-1';
@@ -36,18 +36,7 @@ function installExitHook(): void {
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,14 +96,10 @@ async function startServer(
   throw new Error(`${name} did not answer on port ${port} within ${readyTimeoutMs} ms:\n${output}`);
 }
 
-/** kinesalite in a child process (in-memory store, instant stream transitions). */
+/** kinesalite in a child process (in-memory store, instant stream transitions): the same launcher as `npm start`. */
 export async function startKinesalite(): Promise<KinesisServer> {
-  const cli = require.resolve('kinesalite/cli.js');
-  const port = await freePort();
-  return startServer('kinesalite', [
-    cli, '--port', String(port),
-    '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '100',
-  ], {}, port, 20_000);
+  const k = await startEmbeddedKinesalite();
+  return { endpoint: k.endpoint, stop: k.stop };
 }
 
 /** kinesis-mock (`kinesis-local`) in a child process, plain HTTP port. */
