@@ -63,6 +63,19 @@ function validateCdcOptions(input: Record<string, unknown>) {
   if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition as string);
 }
 
+/** CdcStartPosition and CdcStartTime replace each other; CdcStopPosition stands alone. */
+function applyCdcOptions(doc: TaskDoc, input: Record<string, unknown>): void {
+  if (input.CdcStartPosition !== undefined) {
+    doc.CdcStartPosition = input.CdcStartPosition as string;
+    delete doc._cdcStartTime;
+  }
+  if (input.CdcStartTime !== undefined) {
+    doc._cdcStartTime = input.CdcStartTime as number;
+    delete doc.CdcStartPosition;
+  }
+  if (input.CdcStopPosition !== undefined) doc.CdcStopPosition = input.CdcStopPosition as string;
+}
+
 export async function createReplicationTask(ctx: ApiContext, input: Record<string, unknown>) {
   const identifier = input.ReplicationTaskIdentifier as string;
   validateIdentifier('ReplicationTaskIdentifier', identifier);
@@ -182,15 +195,7 @@ export async function modifyReplicationTask(ctx: ApiContext, input: Record<strin
         JSON.parse(current.ReplicationTaskSettings) as TaskSettingsDocument,
       ).json;
     }
-    if (input.CdcStartPosition !== undefined) {
-      doc.CdcStartPosition = input.CdcStartPosition as string;
-      delete doc._cdcStartTime;
-    }
-    if (input.CdcStartTime !== undefined) {
-      doc._cdcStartTime = input.CdcStartTime as number;
-      delete doc.CdcStartPosition;
-    }
-    if (input.CdcStopPosition !== undefined) doc.CdcStopPosition = input.CdcStopPosition as string;
+    applyCdcOptions(doc, input);
     if (input.TaskData !== undefined) doc.TaskData = input.TaskData as string;
     const extra: WriteOp[] = [];
     const newId = input.ReplicationTaskIdentifier as string | undefined;
@@ -243,15 +248,7 @@ export async function startReplicationTask(ctx: ApiContext, input: Record<string
     delete doc.StopReason;
     delete doc.LastFailureMessage;
     if (doc.ReplicationTaskStats) delete doc.ReplicationTaskStats.StopDate;
-    if (input.CdcStartPosition !== undefined) {
-      doc.CdcStartPosition = input.CdcStartPosition as string;
-      delete doc._cdcStartTime;
-    }
-    if (input.CdcStartTime !== undefined) {
-      doc._cdcStartTime = input.CdcStartTime as number;
-      delete doc.CdcStartPosition;
-    }
-    if (input.CdcStopPosition !== undefined) doc.CdcStopPosition = input.CdcStopPosition as string;
+    applyCdcOptions(doc, input);
     return {
       doc,
       extra: [{ kind: 'put', key: workKey(arn), doc: { arn, account: ctx.scope.account, region: ctx.scope.region } }],
