@@ -152,7 +152,9 @@ export class Runner {
       return;
     }
     logger.info('task claimed', { taskArn: w.arn, owner: this.owner, startType: claimed._run?.type });
-    await this.launch(w.arn, scope, claimed);
+    // Taken over from a runner that died or handed it over: resume from its last persisted progress.
+    const run = task.Status === 'running' && claimed._run ? { ...claimed, _run: { ...claimed._run, type: 'resume-processing' as const } } : claimed;
+    await this.launch(w.arn, scope, run);
   }
 
   private async launch(arn: string, scope: { account: string; region: string }, task: TaskDoc): Promise<void> {

@@ -84,7 +84,6 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
         for (const p of todo) state.update(p.source.schema, p.source.table, env.now(), (s) => { s.TableState = 'Before load'; });
         state.setFullLoadTables(plans.length);
         state.fullLoadStartDate ??= env.now();
-        const positions = new Map<string, { file: string; position: number }>();
         await runFullLoad({
           plans: todo,
           openSource,
@@ -95,15 +94,19 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
           signal,
           now: env.now,
           reload: startType === 'reload-target',
-          onSnapshot: (plan, pos) => positions.set(tableKey(plan.source.schema, plan.source.table), pos),
+          // Kept in the persisted progress as each table starts: a resumed load must not forget the
+          // positions of the tables an earlier run completed (CDC starts from the oldest).
+          onSnapshot: (plan, pos) => {
+            (state.progress.tableSnapshots ??= {})[tableKey(plan.source.schema, plan.source.table)] = { file: pos.file, position: pos.position };
+          },
         });
         await sink.flush();
         state.fullLoadFinishDate = env.now();
         state.progress.fullLoadDone = true;
-        state.progress.tableSnapshots = Object.fromEntries(positions);
-        if (type === 'full-load') return { status: 'stopped', stopReason: STOP_REASON.fullLoadOnlyFinished };
-        if (settings.stopTaskCachedChangesNotApplied) return { status: 'stopped', stopReason: STOP_REASON.afterFullLoad };
+        if (settings.stopTaskCachedChangesNotApplied && type === 'full-load-and-cdc') return { status: 'stopped', stopReason: STOP_REASON.afterFullLoad };
       }
+      // Also when a finished full load is resumed: there is nothing left to do.
+      if (type === 'full-load') return { status: 'stopped', stopReason: STOP_REASON.fullLoadOnlyFinished };
     }
     return await runCdc(ctx, plans);
   } catch (e) {

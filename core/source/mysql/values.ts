@@ -185,6 +185,8 @@ export function snapshotFixups(columns: ColumnDef[]): { name: string; fix: (v: S
   for (const c of columns) {
     if (c.dataType === 'float') {
       out.push({ name: c.name, fix: (v) => (typeof v === 'number' ? canonicalFloat32(v) : v) });
+    } else if (c.dataType === 'double') {
+      out.push({ name: c.name, fix: (v) => (typeof v === 'string' ? Number(v) : v) });
     } else if (c.dataType === 'bit') {
       out.push({ name: c.name, fix: (v) => (v === null || Buffer.isBuffer(v) ? v : normalizeBinlogValue(c, v)) });
     } else if (c.dataType === 'json') {
@@ -198,5 +200,8 @@ export function snapshotFixups(columns: ColumnDef[]): { name: string; fix: (v: S
 export function snapshotSelectExpr(col: ColumnDef, quoted: string): string {
   // FLOAT through the text protocol prints only 6 significant digits; + 0e0 makes it an exact double.
   if (col.dataType === 'float') return `(${quoted} + 0e0) AS ${quoted}`;
+  // mysql2's text-protocol float parser can be one ulp off for 16-17 digit values: read the
+  // server's own digits and let Number() round them correctly.
+  if (col.dataType === 'double') return `CAST(${quoted} AS CHAR) AS ${quoted}`;
   return quoted;
 }

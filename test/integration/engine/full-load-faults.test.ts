@@ -37,13 +37,30 @@ async function fill(table: string, count: number, value = (id: number) => `v${id
   }
 }
 
-async function newTask(mappings: string, opts: { stream?: string; shards?: number; settings?: unknown; source?: string } = {}) {
+async function newTask(
+  mappings: string,
+  opts: { stream?: string; shards?: number; settings?: unknown; source?: string; type?: 'full-load' | 'full-load-and-cdc' } = {},
+) {
   const stream = opts.stream ?? uniqueName('flt');
   if (!opts.stream) await createStream(kinesis(), stream, opts.shards ?? 1);
   const target = (await createKinesisTarget(stack.dms, uniqueName('tgt'), stream)).EndpointArn!;
-  const task = await createTask(stack.dms, { id: uniqueName('task'), source: opts.source ?? source, target, instance, mappings, settings: opts.settings });
+  const task = await createTask(stack.dms, { id: uniqueName('task'), source: opts.source ?? source, target, instance, type: opts.type, mappings, settings: opts.settings });
   await waitForStatus(stack.dms, task.ReplicationTaskArn!, ['ready']);
   return { arn: task.ReplicationTaskArn!, stream };
+}
+
+/** Stops the task once table `done` is completed and table `loading` has started (bounded wait). */
+async function stopWhileLoading(arn: string, done: string, loading: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const stats = await tableStatistics(stack.dms, arn).catch(() => []);
+    const first = stats.find((s) => s.TableName === done);
+    const second = stats.find((s) => s.TableName === loading);
+    if (first?.TableState === 'Table completed' && (second?.FullLoadRows ?? 0) > 0) break;
+    if (Date.now() > deadline) throw new Error(`${loading} never started loading: ${JSON.stringify(stats)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
 }
 
 /** Load records of one table: id -> copies. */
@@ -80,6 +97,11 @@ function lastCopiesByKey(records: ParsedRecord[], identity: (r: ParsedRecord) =>
   return out;
 }
 
+// Rows of a table without primary key share one partition key: the sink sends few of them per
+// call while they are throttled, so keep that table small.
+const NOPK_ROWS = 100;
+const BIG_ROWS = 30_000;
+
 describe('throttled PutRecords entries (30 % refused by a proxy in front of kinesalite)', () => {
   let proxy: FaultyProxy;
   let runner: RunnerProcess;
@@ -91,7 +113,7 @@ describe('throttled PutRecords entries (30 % refused by a proxy in front of kine
     // No primary key: every row has the partition key `fa.nopk`, so their order is observable.
     await db.query('CREATE TABLE fa.nopk (id INT NOT NULL, v VARCHAR(32))');
     await fill('fa.rows', 20_000);
-    await fill('fa.nopk', 200);
+    await fill('fa.nopk', NOPK_ROWS);
   });
   afterAll(async () => {
     await runner?.stop();
@@ -107,7 +129,7 @@ describe('throttled PutRecords entries (30 % refused by a proxy in front of kine
     expect(done.ReplicationTaskStats).toMatchObject({ FullLoadProgressPercent: 100, TablesLoaded: 2, TablesErrored: 0 });
     const stats = await tableStatistics(stack.dms, arn);
     expect(stats.map((s) => [s.TableName, s.FullLoadRows, s.FullLoadErrorRows, s.TableState])).toEqual([
-      ['nopk', 200, 0, 'Table completed'],
+      ['nopk', NOPK_ROWS, 0, 'Table completed'],
       ['rows', 20_000, 0, 'Table completed'],
     ]);
     // The proxy really refused entries, and the runner went through it.
@@ -120,10 +142,10 @@ describe('throttled PutRecords entries (30 % refused by a proxy in front of kine
     // Rows without a primary key share one key: copies of an accepted record may be resent to keep
     // the order, but the last copies are in source order and nothing is missing.
     const nopk = loadCounts(records, 'nopk');
-    expect(wrongIds(nopk, 200, 'atLeastOnce')).toEqual([]);
+    expect(wrongIds(nopk, NOPK_ROWS, 'atLeastOnce')).toEqual([]);
     const taskId = arn.split(':').pop()!;
     const last = lastCopiesByKey(records, (r) => (r.json.metadata.operation === 'load' ? `load ${r.json.data!.id}` : String(r.json.metadata.operation)));
-    expect(last.get('fa.nopk')).toEqual(Array.from({ length: 200 }, (_, i) => `load ${i + 1}`));
+    expect(last.get('fa.nopk')).toEqual(Array.from({ length: NOPK_ROWS }, (_, i) => `load ${i + 1}`));
     expect(last.get(`${taskId}.fa.rows`)).toEqual(['drop-table', 'create-table']);
     expect(last.get(`${taskId}.fa.nopk`)).toEqual(['drop-table', 'create-table']);
     // Every record of the stream is one of those (nothing foreign, nothing malformed).
@@ -134,7 +156,8 @@ describe('throttled PutRecords entries (30 % refused by a proxy in front of kine
 describe('with a runner process talking to kinesalite directly', () => {
   let runner: RunnerProcess;
   beforeAll(async () => {
-    runner = await startRunnerProcess({ table: stack.tableName });
+    // A short heartbeat: statistics show up and stop requests land within 200 ms, well inside a table's load.
+    runner = await startRunnerProcess({ table: stack.tableName, heartbeatMs: 200 });
   });
   afterAll(async () => {
     await runner?.stop();
@@ -143,24 +166,14 @@ describe('with a runner process talking to kinesalite directly', () => {
   it('a stop during a table’s load stops NORMAL; resume-processing loads the rest and finishes', async () => {
     await db.query('CREATE DATABASE fb');
     await db.query('CREATE TABLE fb.a_small (id INT PRIMARY KEY, v VARCHAR(32))');
-    await db.query('CREATE TABLE fb.b_big (id INT PRIMARY KEY, v VARCHAR(200))');
+    await db.query('CREATE TABLE fb.b_big (id INT PRIMARY KEY, v VARCHAR(32))');
     await fill('fb.a_small', 1000);
-    await fill('fb.b_big', 60_000, (id) => `big-${id}-${'y'.repeat(150)}`);
+    await fill('fb.b_big', BIG_ROWS);
     // One table at a time, a_small first (tables load in name order).
     const { arn, stream } = await newTask(selectionMappings('fb'), { shards: 2, settings: { FullLoadSettings: { MaxFullLoadSubTasks: 1 } } });
     await startTask(stack.dms, arn);
 
-    // Stop once a_small is done and b_big has started (bounded wait).
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const stats = await tableStatistics(stack.dms, arn).catch(() => []);
-      const small = stats.find((s) => s.TableName === 'a_small');
-      const big = stats.find((s) => s.TableName === 'b_big');
-      if (small?.TableState === 'Table completed' && (big?.FullLoadRows ?? 0) > 0) break;
-      if (Date.now() > deadline) throw new Error(`b_big never started loading: ${JSON.stringify(stats)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    await stopWhileLoading(arn, 'a_small', 'b_big');
     const stopped = await waitForStatus(stack.dms, arn, ['stopped', 'failed']);
     expect([stopped.Status, stopped.StopReason]).toEqual(['stopped', 'Stop Reason NORMAL']);
     expect(stopped.ReplicationTaskStats).toMatchObject({ TablesLoaded: 1 });
@@ -172,7 +185,7 @@ describe('with a runner process talking to kinesalite directly', () => {
     ]);
     const partial = loadCounts(parseRecords(await readAllRecords(kinesis(), stream)), 'b_big');
     expect(partial.size).toBeGreaterThan(0);
-    expect(partial.size).toBeLessThan(60_000);
+    expect(partial.size).toBeLessThan(BIG_ROWS);
 
     await startTask(stack.dms, arn, 'resume-processing');
     const done = await waitForStatus(stack.dms, arn, ['stopped', 'failed'], 60_000);
@@ -181,7 +194,7 @@ describe('with a runner process talking to kinesalite directly', () => {
     const stats = await tableStatistics(stack.dms, arn);
     expect(stats.map((s) => [s.TableName, s.FullLoadRows, s.TableState])).toEqual([
       ['a_small', 1000, 'Table completed'],
-      ['b_big', 60_000, 'Table completed'],
+      ['b_big', BIG_ROWS, 'Table completed'],
     ]);
 
     const records = parseRecords(await readAllRecords(kinesis(), stream));
@@ -189,10 +202,49 @@ describe('with a runner process talking to kinesalite directly', () => {
     expect(wrongIds(loadCounts(records, 'a_small'), 1000, 1)).toEqual([]);
     expect(summary(records).filter((s) => s.endsWith('a_small') && !s.startsWith('load'))).toEqual(['drop-table fb.a_small', 'create-table fb.a_small']);
     // b_big: every row at least once (the interrupted load's rows come again).
-    expect(wrongIds(loadCounts(records, 'b_big'), 60_000, 'atLeastOnce')).toEqual([]);
+    expect(wrongIds(loadCounts(records, 'b_big'), BIG_ROWS, 'atLeastOnce')).toEqual([]);
     expect(summary(records).filter((s) => s.endsWith('b_big') && !s.startsWith('load'))).toEqual([
       'drop-table fb.b_big', 'create-table fb.b_big', 'drop-table fb.b_big', 'create-table fb.b_big',
     ]);
+  });
+
+  it('full-load-and-cdc stopped during the load: after resume, CDC also covers the tables loaded before the stop', async () => {
+    await db.query('CREATE DATABASE fg');
+    await db.query('CREATE TABLE fg.a_small (id INT PRIMARY KEY, v VARCHAR(32))');
+    await db.query('CREATE TABLE fg.b_big (id INT PRIMARY KEY, v VARCHAR(32))');
+    await fill('fg.a_small', 100);
+    await fill('fg.b_big', BIG_ROWS);
+    const { arn, stream } = await newTask(selectionMappings('fg'), {
+      shards: 2,
+      type: 'full-load-and-cdc',
+      settings: { FullLoadSettings: { MaxFullLoadSubTasks: 1 } },
+    });
+    await startTask(stack.dms, arn);
+    await stopWhileLoading(arn, 'a_small', 'b_big');
+    const stopped = await waitForStatus(stack.dms, arn, ['stopped', 'failed']);
+    expect([stopped.Status, stopped.StopReason]).toEqual(['stopped', 'Stop Reason NORMAL']);
+
+    // Changed while the task is stopped: a_small's snapshot is older than this, b_big's next one newer.
+    await db.query("INSERT INTO fg.a_small VALUES (1001, 'while stopped')");
+    await startTask(stack.dms, arn, 'resume-processing');
+    await waitForStatus(stack.dms, arn, ['running']);
+    await db.query("INSERT INTO fg.a_small VALUES (1002, 'after resume')");
+    // Same table, same partition key, binlog order: once 1002 is there, 1001 was read before it.
+    const inserts = async () =>
+      parseRecords(await readAllRecords(kinesis(), stream))
+        .filter((r) => r.json.metadata.operation === 'insert')
+        .map((r) => `${r.json.metadata['table-name']} ${r.json.data!.id}`);
+    const deadline = Date.now() + 60_000;
+    while (!(await inserts()).includes('a_small 1002')) {
+      const task = await waitForStatus(stack.dms, arn, ['running', 'stopped', 'failed']);
+      if (task.Status !== 'running' || Date.now() > deadline) throw new Error(`no CDC record for a_small 1002 (task ${task.Status} ${task.LastFailureMessage ?? ''})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await inserts()).toEqual(['a_small 1001', 'a_small 1002']);
+    expect(wrongIds(loadCounts(parseRecords(await readAllRecords(kinesis(), stream)), 'b_big'), BIG_ROWS, 'atLeastOnce')).toEqual([]);
+    await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    const end = await waitForStatus(stack.dms, arn, ['stopped', 'failed']);
+    expect([end.Status, end.StopReason, end.LastFailureMessage]).toEqual(['stopped', 'Stop Reason NORMAL', undefined]);
   });
 
   it('a record over 1 MiB puts its table in error; other rows and tables are delivered', async () => {
@@ -212,7 +264,11 @@ describe('with a runner process talking to kinesalite directly', () => {
       ['plain', 3, 0, 'Table completed'],
     ]);
     const records = parseRecords(await readAllRecords(kinesis(), stream));
-    const loads = (t: string) => records.filter((r) => r.json.metadata.operation === 'load' && r.json.metadata['table-name'] === t).map((r) => r.json.data);
+    const loads = (t: string) =>
+      records
+        .filter((r) => r.json.metadata.operation === 'load' && r.json.metadata['table-name'] === t)
+        .map((r) => r.json.data!)
+        .sort((a, b) => (a.id as number) - (b.id as number));
     expect(loads('lob')).toEqual([{ id: 1, body: 'a' }, { id: 2, body: 'b' }, { id: 4, body: 'd' }, { id: 5, body: 'e' }]);
     expect(loads('plain')).toEqual([{ id: 1, v: 'v1' }, { id: 2, v: 'v2' }, { id: 3, v: 'v3' }]);
     expect(records.every((r) => Buffer.byteLength(r.text) < 1024 * 1024)).toBe(true);
@@ -270,5 +326,12 @@ describe('with a runner process talking to kinesalite directly', () => {
     expect(summary(records).filter((s) => s.endsWith('.r1'))).toEqual([...once('r1', 3), ...once('r1', 3)]);
     expect(summary(records).filter((s) => s.endsWith('.r2'))).toEqual([...once('r2', 2), ...once('r2', 2)]);
     expect(wrongIds(loadCounts(records, 'r1'), 3, 2)).toEqual([]);
+
+    // resume-processing of a finished full load: nothing left to load, it stops again at once.
+    await startTask(stack.dms, arn, 'resume-processing');
+    const third = await waitForStatus(stack.dms, arn, ['stopped', 'failed']);
+    expect([third.Status, third.StopReason, third.LastFailureMessage]).toEqual(['stopped', 'Stop Reason FULL_LOAD_ONLY_FINISHED', undefined]);
+    expect(third.ReplicationTaskStats).toMatchObject({ FullLoadProgressPercent: 100, TablesLoaded: 2 });
+    expect(await readAllRecords(kinesis(), stream)).toHaveLength(records.length);
   });
 });

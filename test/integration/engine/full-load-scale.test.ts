@@ -83,9 +83,7 @@ describe('full load at scale', () => {
     const arn = task.ReplicationTaskArn!;
     await waitForStatus(stack.dms, arn, ['ready']);
     await startTask(stack.dms, arn);
-    const t0 = Date.now();
     const done = await waitForStatus(stack.dms, arn, ['stopped', 'failed'], 80_000);
-    console.log('load', Date.now() - t0);
     expect(done.LastFailureMessage).toBeUndefined();
     expect(done.Status).toBe('stopped');
     expect(done.StopReason).toBe('Stop Reason FULL_LOAD_ONLY_FINISHED');
@@ -106,9 +104,7 @@ describe('full load at scale', () => {
     const logs = runner.logs();
     expect(logs.filter((l) => l.message === 'task claimed' && l.taskArn === arn).map((l) => l.owner)).toEqual([runner.owner]);
 
-    const t1 = Date.now();
     const records = await readAllRecords(kinesis(), stream);
-    console.log('read', Date.now() - t1);
     expect(records).toHaveLength(100_000 + 2 * TABLES.length);
     const taskId = arn.split(':').pop()!;
     const control = new Map<string, string[]>();
