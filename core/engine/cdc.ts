@@ -14,6 +14,7 @@ import {
   binlogPositionAtTime,
   createBinlogReader,
   currentBinlogPosition,
+  listBinlogs,
   type BinlogEvent,
   type BinlogReader,
 } from '../source/mysql/binlog.js';
@@ -65,6 +66,11 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     const { failures } = await checkSourcePrerequisites(conn, { cdc: true });
     if (failures.length > 0) throw new TaskFailure(failures.map((f) => f.message).join('; '));
     start = await startPosition(ctx, conn, fresh);
+    // A purged or unknown binlog fails the task before anything is announced (error 1236).
+    const files = await listBinlogs(conn).catch(() => null);
+    if (files && !files.some((f) => f.file === start.file)) {
+      throw new TaskFailure(new BinlogNotFoundError(start, 'Could not find first log file name in binary log index file').message);
+    }
     if (env.task.CdcStopPosition) stopAt = parseCdcStopPosition(env.task.CdcStopPosition);
     if (settings.stopTaskCachedChangesApplied && env.task.MigrationType === 'full-load-and-cdc') {
       cachedUntil = await currentBinlogPosition(conn);
@@ -134,6 +140,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     );
     inflight.push(entry);
     unacked += records.length;
+    return entry.promise;
   };
   const checkpoint = (position: BinlogPosition, transactionId: bigint) => send([], { checkpoint: { ...position, transactionId } });
 
@@ -141,7 +148,9 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   if (fresh) {
     const control: KinesisRecord[] = [ctx.formatter.control('create-table', AWSDMS_APPLY_EXCEPTIONS)];
     if (env.task.MigrationType === 'cdc') for (const t of tracked.values()) control.push(ctx.formatter.control('create-table', t.plan.target));
-    send(control);
+    // Control records use their own partition keys: acknowledge them before any row goes out,
+    // so a consumer always sees a table's definition before its changes.
+    await send(control);
   }
   checkpoint(start, mysqlTransactionId(start.file, start.position));
 
@@ -158,6 +167,12 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   };
 
   const onRows = (e: Extract<BinlogEvent, { kind: 'rows' }>) => {
+    if (stopAt?.kind === 'commit_time' && e.timestamp > stopAt.epochSeconds) {
+      // Changes committed after the stop time are not applied: stop before them, at the last commit.
+      stopReason = STOP_REASON.atCommitTime;
+      stopNow.abort();
+      return;
+    }
     const key = tableKey(e.schema, e.table);
     const t = tracked.get(key);
     if (!t) return;
@@ -216,6 +231,11 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
       stopReason = STOP_REASON.atCommitTime;
       stopNow.abort();
     }
+    stopIfCachedApplied(position);
+  };
+
+  /** StopTaskCachedChangesApplied: stops once the binlog read reaches where it stood when the full load ended. */
+  const stopIfCachedApplied = (position: BinlogPosition) => {
     if (cachedUntil && comparePositions(position, cachedUntil) >= 0) {
       stopReason = STOP_REASON.afterCachedEvents;
       stopNow.abort();
@@ -264,7 +284,8 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
         }
       }
     }
-    send(records, { applied: ddlCounts, checkpoint: { ...e.position, transactionId: mysqlTransactionId(e.position.file, e.position.position) } });
+    // As at the start: the DDL's control records are acknowledged before later rows are sent.
+    await send(records, { applied: ddlCounts, checkpoint: { ...e.position, transactionId: mysqlTransactionId(e.position.file, e.position.position) } });
   };
 
   const trackRenamed = async (to: { schema: string; table: string }) => {
@@ -273,8 +294,10 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     if (plan) tracked.set(tableKey(to.schema, to.table), { plan });
   };
 
+  let delivered = 0;
   const onEvent = async (e: BinlogEvent) => {
     if (ctx.signal.aborted || stopNow.signal.aborted) return;
+    delivered++;
     switch (e.kind) {
       case 'rows':
         onRows(e);
@@ -284,6 +307,11 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
         break;
       case 'ddl':
         await onDdl(e);
+        stopIfCachedApplied(e.position);
+        break;
+      case 'heartbeat':
+        // Sent only while the reader is idle at the end of the binlog.
+        stopIfCachedApplied(e.position);
         break;
       default:
         break;
@@ -299,6 +327,8 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   // Read, reconnecting with back-off when the source goes away; resume from the checkpoint.
   let position = start;
   let attempt = 0;
+  // No change was cached during the full load: nothing to apply.
+  stopIfCachedApplied(start);
   const serverId = 0x4d53_0000 + Math.floor(Math.random() * 0xffff);
   while (!ctx.signal.aborted && !stopNow.signal.aborted) {
     const failed = await readUntilError(ctx, serverId, position, tracked, onEvent, [ctx.signal, stopNow.signal], stopAt);
@@ -314,6 +344,9 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     drain();
     position = state.progress.cdcFile ? { file: state.progress.cdcFile, position: state.progress.cdcPosition! } : start;
     txn = null;
+    // The back-off grows only while reconnecting fails; a reader that delivered events resets it.
+    if (delivered > 0) attempt = 0;
+    delivered = 0;
     const delay = RECONNECT_DELAYS_MS[Math.min(attempt++, RECONNECT_DELAYS_MS.length - 1)];
     logger.warn('binlog reader lost the source; reconnecting', { taskArn: ctx.env.task.ReplicationTaskArn, error: failed, delayMs: delay, position });
     await sleep(delay, ctx.signal);
