@@ -250,6 +250,15 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
       const { schema, table } = ddl.tables[i];
       const key = tableKey(schema, table);
       const t = tracked.get(key);
+      if (t?.snapshot && comparePositions(e.position, t.snapshot) <= 0) {
+        // Before the table's full-load snapshot: already in the loaded rows, so no record and no
+        // count; the plan still follows the table's current definition.
+        if (ddl.kind === 'alter') {
+          const plan = await planFor(ctx, schema, table);
+          if (plan) tracked.set(key, { plan, snapshot: t.snapshot });
+        }
+        continue;
+      }
       if (ddl.kind === 'create') {
         if (t || !matchesSelection(ctx.mappings, schema, table, 'table')) continue;
         const plan = await planFor(ctx, schema, table);

@@ -3,17 +3,22 @@
 // the snapshot reader (values.ts).
 //
 // Back-pressure. zongji has none: it emits events as fast as the socket
-// delivers them. Pausing the socket for long is unsafe (the server's dump
-// thread drops the connection after net_write_timeout), so instead:
+// delivers them. So:
 //   - events are queued and delivered one at a time to onEvent (awaited);
 //   - the queue is bounded in ROWS (maxQueuedRows, default 10,000; a non-row
-//     event counts as 1). When it overflows, zongji is stopped at once (events
-//     after that point are dropped, not queued);
-//   - once the queue has drained below resumeQueuedRows, a new zongji is started
-//     from the last *queued* point: the start of the transaction in progress
-//     (the end of the previous commit) plus the number of row events of that
-//     transaction already queued, which are skipped on the replay. A transaction
-//     larger than the bound is therefore streamed piecewise, never held whole.
+//     event counts as 1). When it overflows, the binlog socket is paused
+//     (mysql2 keeps the packets it already read, unparsed); once the queue has
+//     drained below resumeQueuedRows, it is resumed. A transaction larger than
+//     the bound is therefore streamed piecewise, never held whole, and read once;
+//   - a pause must not last long: the server's dump thread drops the connection
+//     after net_write_timeout (raised to 600 s on the binlog session). A pause
+//     longer than maxPauseMs (default 30 s) therefore becomes a stop: zongji is
+//     stopped, and once the queue has drained a new zongji is started from the
+//     last *queued* point: the start of the transaction in progress (the end of
+//     the previous commit) plus the number of row events of that transaction
+//     already queued, which are skipped on the replay. (Restarting on every
+//     overflow instead would re-read a big transaction from its start each time:
+//     quadratic in its size.)
 // So at most maxQueuedRows + one row event's rows are buffered. Delivery stays
 // exactly-once and in order inside one reader; across reader restarts from a
 // checkpoint it is at-least-once (resume at a commit position).
@@ -76,9 +81,11 @@ export interface BinlogReaderStats {
   maxQueuedRowsSeen: number;
   /** Largest single row event (rows) observed. */
   maxRowsPerEvent: number;
-  /** Internal zongji restarts caused by back-pressure. */
+  /** Internal zongji restarts caused by back-pressure (pauses longer than maxPauseMs). */
   restarts: number;
-  /** True while zongji is stopped because the queue overflowed (waiting for the consumer). */
+  /** Times the binlog socket was paused by back-pressure. */
+  pauses: number;
+  /** True while back-pressure holds the reader (socket paused, or zongji stopped after a long pause). */
   paused: boolean;
   deliveredEvents: number;
 }
@@ -96,6 +103,8 @@ export interface BinlogReaderOptions {
   resumeQueuedRows?: number;
   /** Heartbeat period requested from the server (default 10 s); dead after 3 periods of silence. */
   heartbeatSeconds?: number;
+  /** A back-pressure pause of the socket longer than this becomes a stop and a restart (default 30 s). */
+  maxPauseMs?: number;
 }
 
 /** Error 1236: the requested binlog file/position is not (or no longer) on the server. */
@@ -174,7 +183,7 @@ interface ResumePoint {
 
 class ZongjiBinlogReader implements BinlogReader {
   private readonly cfg: MySqlEndpointConfig;
-  private readonly o: Required<Pick<BinlogReaderOptions, 'maxQueuedRows' | 'resumeQueuedRows' | 'heartbeatSeconds'>> & BinlogReaderOptions;
+  private readonly o: Required<Pick<BinlogReaderOptions, 'maxQueuedRows' | 'resumeQueuedRows' | 'heartbeatSeconds' | 'maxPauseMs'>> & BinlogReaderOptions;
 
   private zj: ZongJi | null = null;
   private generation = 0;
@@ -198,7 +207,7 @@ class ZongjiBinlogReader implements BinlogReader {
 
   private readonly colCache = new WeakMap<TableDef, Map<string, ColumnDef>>();
   private readonly st: BinlogReaderStats = {
-    queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, deliveredEvents: 0, paused: false,
+    queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, pauses: 0, deliveredEvents: 0, paused: false,
   };
 
   constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
@@ -209,6 +218,7 @@ class ZongjiBinlogReader implements BinlogReader {
       maxQueuedRows,
       resumeQueuedRows: Math.min(maxQueuedRows, Math.max(0, opts.resumeQueuedRows ?? Math.floor(maxQueuedRows / 2))),
       heartbeatSeconds: Math.max(1, opts.heartbeatSeconds ?? 10),
+      maxPauseMs: Math.max(0, opts.maxPauseMs ?? 30_000),
     };
   }
 
@@ -258,12 +268,26 @@ class ZongjiBinlogReader implements BinlogReader {
   private launch(rp: ResumePoint, initial: boolean): Promise<void> {
     const gen = ++this.generation;
     this.inTxn = false;
+    this.fetchingTableInfo = false;
     this.rowsSeenInTxn = 0;
     this.skipRemaining = rp.skipRowsEvents;
     this.safe = { file: rp.file, position: rp.position };
     this.file = rp.file;
     const zj = new ZongJi(connectionOptions(this.cfg) as any);
     this.zj = zj;
+    // zongji pauses the binlog socket itself while it looks up a table's columns, and resumes it
+    // when done: back-pressure must not resume it in between (see maybeResume).
+    const zjAny = zj as any;
+    const fetchTableInfo = zjAny._fetchTableInfo;
+    if (typeof fetchTableInfo === 'function') {
+      zjAny._fetchTableInfo = (event: unknown, next: () => void) => {
+        this.fetchingTableInfo = true;
+        fetchTableInfo.call(zj, event, () => {
+          this.fetchingTableInfo = false;
+          next();
+        });
+      };
+    }
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       this.settleLaunch = () => { ready = true; resolve(); };
@@ -359,7 +383,14 @@ class ZongjiBinlogReader implements BinlogReader {
         this.onRows(name, e, ts);
         return;
       default:
-        return; // format, gtid lists, checkpoints, intvar, annotate...
+        // format, gtid lists, checkpoints, intvar, annotate... Outside a transaction they move the
+        // resume point past them: after a rotation the first transaction then starts where it
+        // really starts, not at offset 4 (which lies before a snapshot taken at the new file's start).
+        if (!this.inTxn) {
+          const next = Number(e.nextPosition);
+          if (next > 0 && (this.safe.file !== this.file || next > this.safe.position)) this.safe = { file: this.file, position: next };
+        }
+        return;
     }
   }
 
@@ -434,13 +465,28 @@ class ZongjiBinlogReader implements BinlogReader {
     this.queue.push({ ev, weight });
     this.queuedRows += weight;
     if (this.queuedRows > this.st.maxQueuedRowsSeen) this.st.maxQueuedRowsSeen = this.queuedRows;
-    if (!this.throttled && this.queuedRows > this.o.maxQueuedRows) this.throttle();
+    if (this.queuedRows > this.o.maxQueuedRows) this.throttle();
     this.kick();
   }
 
-  /** Stops zongji at once; remembers where to resume (see header comment). */
+  /**
+   * Pauses the binlog socket (see header comment). zongji resumes the socket itself after a
+   * table-metadata lookup, so the pause is applied again on every event over the bound.
+   */
   private throttle(): void {
-    this.throttled = true;
+    if (!this.throttled) {
+      this.throttled = true;
+      this.st.pauses++;
+      this.pauseTimer = setTimeout(() => this.stopWhilePaused(), this.o.maxPauseMs);
+      this.pauseTimer.unref();
+    }
+    (this.zj as any)?.connection?.pause?.();
+  }
+
+  /** A pause that lasted too long: stop zongji, remember the last queued point (see header comment). */
+  private stopWhilePaused(): void {
+    this.pauseTimer = null;
+    if (!this.throttled || !this.zj || this.stopped || this.failed) return;
     this.resumeAt = {
       file: this.safe.file,
       position: this.safe.position,
@@ -449,9 +495,10 @@ class ZongjiBinlogReader implements BinlogReader {
     this.generation++;
     const zj = this.zj;
     this.zj = null;
-    if (zj) this.stopZongji(zj);
+    this.stopZongji(zj);
   }
 
+  private pauseTimer: NodeJS.Timeout | null = null;
   private resumeAt: ResumePoint | null = null;
   /** Resolves a pending launch() promise (used when stopping before 'ready'). */
   private settleLaunch: (() => void) | null = null;
@@ -459,13 +506,24 @@ class ZongjiBinlogReader implements BinlogReader {
   private maybeResume(): void {
     if (!this.throttled || this.stopped || this.failed) return;
     if (this.queuedRows > this.o.resumeQueuedRows) return;
-    const rp = this.resumeAt!;
     this.throttled = false;
-    this.resumeAt = null;
-    this.st.restarts++;
+    if (this.pauseTimer) {
+      clearTimeout(this.pauseTimer);
+      this.pauseTimer = null;
+    }
     this.lastActivity = Date.now();
-    this.launch(rp, false).catch((err) => this.fail(err));
+    const rp = this.resumeAt;
+    if (rp) {
+      this.resumeAt = null;
+      this.st.restarts++;
+      this.launch(rp, false).catch((err) => this.fail(err));
+      return;
+    }
+    // During zongji's own table lookup, zongji resumes the socket once it is done.
+    if (!this.fetchingTableInfo) (this.zj as any)?.connection?.resume?.();
   }
+
+  private fetchingTableInfo = false;
 
   private kick(): void {
     if (this.draining) return;
@@ -514,6 +572,7 @@ class ZongjiBinlogReader implements BinlogReader {
     this.generation++;
     this.settleLaunch?.();
     if (this.watchdog) { clearInterval(this.watchdog); this.watchdog = null; }
+    if (this.pauseTimer) { clearTimeout(this.pauseTimer); this.pauseTimer = null; }
     this.queue = [];
     this.queuedRows = 0;
     const zj = this.zj;

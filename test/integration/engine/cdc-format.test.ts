@@ -84,12 +84,13 @@ describe('CDC record format', () => {
   it('IncludeTransactionDetails: ids, record ids, prev ids, commit timestamp, stream position', async () => {
     const { arn, stream } = await startCdc('t', { IncludeTransactionDetails: true });
     const p0 = await binlogEnd();
+    let p1: typeof p0, p2: typeof p0;
     await db.query(`SET TIMESTAMP = ${EVENT_TIME}`);
     try {
       await db.query("INSERT INTO fmt.t VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)");
-      var p1 = await binlogEnd();
+      p1 = await binlogEnd();
       await db.query('UPDATE fmt.t SET qty = qty + 10 WHERE id IN (1, 2)');
-      var p2 = await binlogEnd();
+      p2 = await binlogEnd();
       await db.query('DELETE FROM fmt.t WHERE id = 3');
     } finally {
       await db.query('SET TIMESTAMP = DEFAULT');
@@ -123,8 +124,7 @@ describe('CDC record format', () => {
       expect(timestamp).toMatch(TIMESTAMP_RE);
       expect({ data: r.json.data, metadata: rest }).toEqual(expected[i]);
       // Key order as AWS prints it.
-      expect(Object.keys(r.json.metadata)).toEqual(['timestamp', ...Object.keys(expected[i].metadata).slice(0, 11), 'stream-position'].filter((k) => k in r.json.metadata));
-      expect(Object.keys(r.json.metadata).at(-2)).toBe('commit-timestamp');
+      expect(Object.keys(r.json.metadata)).toEqual(['timestamp', ...Object.keys(expected[i].metadata), 'stream-position']);
       // <binlog>:<pos>:<row index>:<pos>:<transaction-id>:<binlog>:<pos>, in the transaction's binlog file.
       const f = starts[i].file;
       expect(streamPosition).toMatch(new RegExp(`^${f.replace('.', '\\.')}:\\d+:\\d+:\\d+:${expected[i].metadata['transaction-id']}:${f.replace('.', '\\.')}:\\d+$`));
