@@ -46,8 +46,6 @@ export function log(msg: string): void {
 
 export async function startBenchEnv(opts: { mariadbArgs?: string[] } = {}): Promise<BenchEnv> {
   hookExit();
-  process.env.DMSLITE_LOG_LEVEL ??= 'WARN';
-  process.env.POWERTOOLS_DEV ??= 'false';
   const [db, ddb, kin] = await Promise.all([
     startMariaDb({ extraArgs: opts.mariadbArgs ?? [] }),
     startDynamoDbLocal(),
@@ -113,7 +111,9 @@ export async function startRunnerProcess(env: BenchEnv): Promise<RunnerProcess> 
     POWERTOOLS_DEV: 'false',
   };
   delete childEnv.NODE_OPTIONS;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'handlers', 'runner.ts')], {
+  // BENCH_RUNNER_NODE_ARGS: extra node flags for the runner, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extra = (process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(ROOT, 'handlers', 'runner.ts')], {
     cwd: ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

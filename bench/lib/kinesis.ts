@@ -2,6 +2,7 @@
 // (kinesalite stamps it with Date.now() while it processes the PutRecords call, just before it
 // acknowledges), and a bare PutRecords driver for the sink ceiling.
 import {
+  DeleteStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
@@ -62,6 +63,16 @@ export class ShardReader {
       if (n === 0) await new Promise((r) => setTimeout(r, 200));
     }
     return true;
+  }
+}
+
+/** Deletes a stream (kinesalite drops its records at once: a store that grows slows it down). */
+export async function deleteStream(endpoint: string, stream: string): Promise<void> {
+  const client = kinesisClient(endpoint);
+  try {
+    await client.send(new DeleteStreamCommand({ StreamName: stream }));
+  } finally {
+    client.destroy();
   }
 }
 

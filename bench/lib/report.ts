@@ -1,7 +1,7 @@
 // Output of the benchmarks: a compact table on stdout and a section of BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './env.js';
 
@@ -13,6 +13,8 @@ export interface Machine {
   node: string;
   mariadb: string;
   commit: string;
+  /** 1-minute load averages sampled every 5 s during the run (the machines are shared). */
+  load: number[];
 }
 
 export function machine(mariadbVersion: string): Machine {
@@ -32,11 +34,20 @@ export function machine(mariadbVersion: string): Machine {
     node: process.version,
     mariadb: mariadbVersion,
     commit,
+    load: startLoadSampler(),
   };
 }
 
+function startLoadSampler(): number[] {
+  const samples = [loadavg()[0]!];
+  setInterval(() => samples.push(loadavg()[0]!), 5000).unref();
+  return samples;
+}
+
 export function machineLine(m: Machine): string {
-  return `${m.date} · ${m.nproc} CPUs (${m.cpu}) · ${m.memoryGiB} GiB · Node ${m.node} · MariaDB ${m.mariadb} · dmslite ${m.commit}`;
+  const mean = m.load.reduce((a, b) => a + b, 0) / m.load.length;
+  return `${m.date} · nproc ${m.nproc} (${m.cpu}) · ${m.memoryGiB} GiB · Node ${m.node} · MariaDB ${m.mariadb} · `
+    + `dmslite ${m.commit} · 1-min load average during the run ${mean.toFixed(1)} (${Math.min(...m.load).toFixed(1)}–${Math.max(...m.load).toFixed(1)})`;
 }
 
 export type Row = string[];
@@ -61,9 +72,16 @@ const HEADER = `# Benchmarks
 
 \`npm run bench\` (= \`bench:full-load\` then \`bench:cdc\`) measures dmslite end to end against the raw
 limits of its parts, measured in the same run on the same machine. Each benchmark starts its own
-MariaDB, DynamoDB Local and kinesalite, the DMS API in its own process and the runner as a separate
+MariaDB, DynamoDB Local and kinesalite, the DMS API in the benchmark's process and the runner as a separate
 process (\`node --import tsx handlers/runner.ts\`), whose peak RSS is its VmHWM. Each rewrites its
-own section below. They are not part of \`npm test\`.
+own section below (between its markers) with the figures of its last run. They are not part of \`npm test\`.
+
+The machines are shared: every section gives the 1-minute load average seen during its run, and
+figures taken at a load average well above \`nproc\` are noise-bound. Ratios compare figures of the
+same run. Knobs (environment): \`BENCH_ROWS\`, \`BENCH_FORMATS\`, \`BENCH_RAW_PUT\` (full load);
+\`BENCH_UPDATES\`, \`BENCH_INSERT_TXNS\`, \`BENCH_LATENCY_SECONDS\`, \`BENCH_LATENCY_RATE\`, \`BENCH_CDC_WRITERS\`,
+\`BENCH_RAW_PUT\` (CDC); \`BENCH_NO_WRITE=1\` leaves this file alone; \`BENCH_RUNNER_NODE_ARGS\` passes node
+flags to the runner, e.g. \`--cpu-prof --cpu-prof-dir=/tmp/prof\` to profile it.
 `;
 
 /** Replaces (or appends) the section between `<!-- bench:<id> -->` markers in BENCHMARKS.md. */

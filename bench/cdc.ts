@@ -1,0 +1,533 @@
+// CDC benchmark: changes captured by a running CDC task into a 1-shard kinesalite stream, against,
+// in the same run, a bare zongji decode of the same binlog ranges, bare PutRecords of records of
+// the same size and partition key, and a bare zongji → PutRecords pipeline for latency.
+// `npm run bench:cdc`.
+//
+//   (a) 100,000 single-row autocommit UPDATEs (BENCH_CDC_WRITERS connections, default 4), live;
+//       then the same binlog range replayed by a second task started at its position (catch-up
+//       rate, which no writer limits)
+//   (b) 200,000 rows inserted as 200 transactions of one 1,000-row INSERT, live
+//   (c) commit → Kinesis latency at a steady 1,000 commits/s for 10 s (single-row INSERTs)
+//
+// Timing: a commit's time is taken by the writer when the server acknowledges it; a record's
+// time is kinesalite's ApproximateArrivalTimestamp (Date.now() while it processes the PutRecords
+// that carries it, just before it acknowledges), read back afterwards. Both clocks are this machine's.
+//
+// Env: BENCH_UPDATES (100,000), BENCH_INSERT_TXNS (200), BENCH_LATENCY_SECONDS (10),
+// BENCH_LATENCY_RATE (1,000), BENCH_CDC_WRITERS (4), BENCH_RAW_PUT (60,000), BENCH_NO_WRITE=1,
+// BENCH_LATENCY_DUMP=<file> (per-commit latencies of (c) as CSV).
+import './lib/quiet.js';
+import { writeFileSync } from 'node:fs';
+import ZongJi from '@vlasky/zongji';
+import mysql from 'mysql2';
+import mysqlp from 'mysql2/promise';
+import { CreateReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { connectionOptions, openConnection } from '../core/source/mysql/connection.js';
+import { describeTable } from '../core/source/mysql/metadata.js';
+import type { BinlogPosition } from '../core/source/mysql/binlog.js';
+import { createRecordFormatter, mysqlTransactionId } from '../core/record/formatter.js';
+import { createKinesisTarget, createInstance, createMySqlSource, selectionMappings } from '../test/support/dms.js';
+import { startTask, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
+import { log, startBenchEnv, startRunnerProcess, type BenchEnv, type RunnerProcess } from './lib/env.js';
+import { createStream, deleteStream, kinesisClient, rawPutRecords, shardIds, ShardReader, type SeenRecord } from './lib/kinesis.js';
+import { mariadbPid, meterCpu } from './lib/proc.js';
+import { fmtInt, fmtMs, fmtRate, fmtRatio, machine, machineLine, markdownTable, percentile, textTable, writeSection, type Row } from './lib/report.js';
+
+const UPDATES = Number(process.env.BENCH_UPDATES ?? 100_000);
+const INSERT_TXNS = Number(process.env.BENCH_INSERT_TXNS ?? 200);
+const ROWS_PER_TXN = 1000;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 1000);
+const WRITERS = Number(process.env.BENCH_CDC_WRITERS ?? 4);
+const RAW_PUT = Number(process.env.BENCH_RAW_PUT ?? 60_000);
+const SCHEMA = 'cdcb';
+const MEMORY_TARGET_MB = 256;
+const P50_TARGET_MS = 10;
+const P99_TARGET_MS = 30;
+const DECODE_RATIO_TARGET = 0.8;
+
+const nowMs = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const COLUMNS = `(
+    id BIGINT NOT NULL PRIMARY KEY,
+    qty INT NOT NULL,
+    name VARCHAR(64) NOT NULL,
+    created DATETIME NOT NULL,
+    amount DECIMAL(12,2),
+    ratio DOUBLE,
+    flag TINYINT,
+    code VARCHAR(16)
+  ) ENGINE=InnoDB`;
+
+/** Column values of row `id` (same shapes as the full-load benchmark). */
+function rowValues(id: number): unknown[] {
+  const d = new Date(Date.UTC(2024, 0, 1) + id * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return [id, ((id * 7919) % 2000000011) - 1000000000, `name-${id}-${'x'.repeat(id % 24)}`, d, ((id * 37) % 10000000) / 100, id / 7, (id % 256) - 128, id % 10 === 0 ? null : `c${id.toString(16).toUpperCase()}`];
+}
+
+async function setup(env: BenchEnv): Promise<void> {
+  await env.db.query(`CREATE DATABASE ${SCHEMA}`);
+  for (const t of ['items', 'bulk', 'lat', 'rawlat']) await env.db.query(`CREATE TABLE ${SCHEMA}.${t} ${COLUMNS}`);
+  for (let from = 1; from <= UPDATES; from += 50_000) {
+    const to = Math.min(UPDATES, from + 49_999);
+    await env.db.query(`INSERT INTO ${SCHEMA}.items
+      SELECT s, (s * 7919) % 2000000011 - 1000000000, CONCAT('name-', s, '-', REPEAT('x', s % 24)),
+             '2024-01-01 00:00:00' + INTERVAL s SECOND, ((s * 37) % 10000000) / 100, s / 7,
+             s % 256 - 128, IF(s % 10 = 0, NULL, CONCAT('c', HEX(s)))
+      FROM (SELECT CAST(seq AS SIGNED) AS s FROM ${SCHEMA}.seq_${from}_to_${to}) q`);
+  }
+}
+
+async function binlogPos(env: BenchEnv): Promise<BinlogPosition> {
+  const rows = await env.db.query<{ File: string; Position: number }[]>('SHOW MASTER STATUS');
+  return { file: rows[0]!.File, position: Number(rows[0]!.Position) };
+}
+
+/** Server counters: connections accepted (each binlog reader start opens two) and bytes sent. */
+async function serverCounters(env: BenchEnv): Promise<{ connections: number; bytesSent: number }> {
+  const rows = await env.db.query<{ Variable_name: string; Value: string }[]>("SHOW GLOBAL STATUS WHERE Variable_name IN ('Connections', 'Bytes_sent')");
+  const v = Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
+  return { connections: v.Connections ?? NaN, bytesSent: v.Bytes_sent ?? NaN };
+}
+
+function counterDelta(a: { connections: number; bytesSent: number }, b: { connections: number; bytesSent: number }) {
+  return { connections: b.connections - a.connections, bytesSent: b.bytesSent - a.bytesSent };
+}
+
+function writerConnection(env: BenchEnv) {
+  return mysqlp.createConnection({ host: '127.0.0.1', port: env.db.port, user: 'root', password: '' });
+}
+
+const idOf = (data: Uint8Array) => Number(/"id":\s*(\d+)/.exec(Buffer.from(data).toString('utf8'))?.[1]);
+
+interface Collected {
+  n: number;
+  firstArrival: number;
+  lastArrival: number;
+  missing: number;
+  duplicates: number;
+}
+
+/** Reads the stream until `expected` records with partition key `key` arrived; checks ids first..first+count-1 once each. */
+async function collect(reader: ShardReader, key: string, expected: number, ids: { first: number; count: number }, onRecord?: (r: SeenRecord, id: number) => void): Promise<Collected> {
+  const seen = new Uint8Array(ids.count);
+  let n = 0;
+  let firstArrival = Infinity;
+  let lastArrival = 0;
+  const deadline = Date.now() + 300_000;
+  while (n < expected && Date.now() < deadline) {
+    const got = await reader.drain((r) => {
+      if (r.partitionKey !== key) return;
+      n++;
+      if (r.arrivalMs < firstArrival) firstArrival = r.arrivalMs;
+      if (r.arrivalMs > lastArrival) lastArrival = r.arrivalMs;
+      const id = idOf(r.data);
+      const i = id - ids.first;
+      if (i >= 0 && i < ids.count && seen[i]! < 255) seen[i]!++;
+      onRecord?.(r, id);
+    });
+    if (got === 0) await sleep(100);
+  }
+  let missing = 0;
+  let duplicates = 0;
+  for (let i = 0; i < ids.count; i++) {
+    if (seen[i] === 0) missing++;
+    else if (seen[i]! > 1) duplicates += seen[i]! - 1;
+  }
+  return { n, firstArrival, lastArrival, missing, duplicates };
+}
+
+/** Waits (polling table statistics, not the stream) until the task acknowledged `count` changes of `table`. */
+async function waitApplied(env: BenchEnv, arn: string, table: string, field: 'AppliedUpdates' | 'AppliedInserts', count: number): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const s = (await tableStatistics(env.dms, arn)).find((t) => t.TableName === table);
+    if ((s?.[field] ?? 0) >= count) return;
+    await sleep(250);
+  }
+  throw new Error(`${table}: ${field} did not reach ${count}`);
+}
+
+/** Single-row INSERTs into `table`, commit i due at t0 + i/rate (catching up without waiting when late). */
+async function pacedInserts(writer: mysqlp.Connection, table: string, n: number, rate: number) {
+  const sentAt = new Float64Array(n + 1);
+  const okAt = new Float64Array(n + 1);
+  const interval = 1000 / rate;
+  const t0 = nowMs();
+  for (let id = 1; id <= n; id++) {
+    const wait = t0 + (id - 1) * interval - nowMs();
+    if (wait >= 1) await sleep(Math.floor(wait));
+    sentAt[id] = nowMs();
+    await writer.query(`INSERT INTO ${SCHEMA}.${table} VALUES (?)`, [rowValues(id)]);
+    okAt[id] = nowMs();
+  }
+  return { sentAt, okAt, achievedRate: n / ((okAt[n]! - t0) / 1000) };
+}
+
+function newZongji(env: BenchEnv): ZongJi {
+  return new ZongJi(connectionOptions({ host: '127.0.0.1', port: env.db.port, ...env.db.dmsUser }) as never);
+}
+const serverId = () => 0x62000000 + Math.floor(Math.random() * 0xffff);
+
+/** Bare zongji from `from` to `to`, same connection options as dmslite; rows/s from the first event. */
+async function rawDecode(env: BenchEnv, from: BinlogPosition, to: BinlogPosition) {
+  const zj = newZongji(env);
+  let rows = 0;
+  let rowEvents = 0;
+  let file = from.file;
+  let t0 = 0;
+  const seconds = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('raw zongji decode timed out')), 120_000);
+    zj.on('error', (e: Error) => { clearTimeout(timer); reject(e); });
+    zj.on('binlog', (e: any) => {
+      if (!t0) t0 = performance.now();
+      const name = e.getEventName();
+      if (name === 'rotate') file = String(e.binlogName);
+      else if (name === 'writerows' || name === 'updaterows' || name === 'deleterows') {
+        rows += e.rows.length;
+        rowEvents++;
+      }
+      if (file === to.file && Number(e.nextPosition) >= to.position) {
+        clearTimeout(timer);
+        resolve((performance.now() - t0) / 1000);
+      }
+    });
+    zj.start({ serverId: serverId(), filename: from.file, position: from.position });
+  });
+  zj.stop();
+  return { rows, rowEvents, rate: rows / seconds, eventRate: rowEvents / seconds, seconds };
+}
+
+/**
+ * The latency floor: a bare zongji → PutRecords pipeline (one call in flight, whatever queued
+ * meanwhile goes in the next call; records are JSON.stringify of the row) fed by the same paced
+ * writer. Returns commit → arrival latencies.
+ */
+async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, rate: number) {
+  const stream = 'raw-latency';
+  await createStream(env.kinesisEndpoint, stream, 1);
+  const client = kinesisClient(env.kinesisEndpoint);
+  const zj = newZongji(env);
+  const queue: { Data: Buffer; PartitionKey: string }[] = [];
+  let busy = false;
+  let acked = 0;
+  const pump = async () => {
+    if (busy || queue.length === 0) return;
+    busy = true;
+    const batch = queue.splice(0, 500);
+    await client.send(new PutRecordsCommand({ StreamName: stream, Records: batch }));
+    acked += batch.length;
+    busy = false;
+    void pump();
+  };
+  const from = await binlogPos(env);
+  await new Promise<void>((resolve, reject) => {
+    zj.on('ready', () => resolve());
+    zj.on('error', reject);
+    zj.on('binlog', (e: any) => {
+      if (e.getEventName() !== 'writerows') return;
+      for (const row of e.rows) queue.push({ PartitionKey: `${SCHEMA}.rawlat`, Data: Buffer.from(JSON.stringify(row)) });
+      void pump();
+    });
+    zj.start({ serverId: serverId(), filename: from.file, position: from.position });
+  });
+  const w = await pacedInserts(writer, 'rawlat', n, rate);
+  const deadline = Date.now() + 60_000;
+  while (acked < n && Date.now() < deadline) await sleep(50);
+  zj.stop();
+  const reader = new ShardReader(client, stream, (await shardIds(client, stream))[0]!);
+  const arrival = new Float64Array(n + 1);
+  await collect(reader, `${SCHEMA}.rawlat`, n, { first: 1, count: n }, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; });
+  client.destroy();
+  await deleteStream(env.kinesisEndpoint, stream);
+  return { latencies: latencies(w.okAt, arrival, n), achievedRate: w.achievedRate };
+}
+
+function latencies(okAt: Float64Array, arrival: Float64Array, n: number): number[] {
+  const out: number[] = [];
+  for (let id = 1; id <= n; id++) out.push(arrival[id]! - okAt[id]!);
+  return out.sort((a, b) => a - b);
+}
+
+interface Phase {
+  label: string;
+  events: number;
+  /** Writer's first statement sent (live) or first record's arrival (replay). */
+  startMs: number;
+  lastCommitMs: number | null;
+  c: Collected;
+  cpu: Record<string, number>;
+  range: [BinlogPosition, BinlogPosition];
+  /** Server connections opened and bytes sent during the phase, beyond the benchmark's own. */
+  server: { connections: number; bytesSent: number };
+  /** Runner VmHWM at the end of the phase, MiB. */
+  hwm: number;
+}
+
+const binlogBytes = (r: [BinlogPosition, BinlogPosition]) => (r[0].file === r[1].file ? r[1].position - r[0].position : NaN);
+const rate = (ph: Phase) => ph.events / ((ph.c.lastArrival - ph.startMs) / 1000);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  log('starting MariaDB, DynamoDB Local, kinesalite and the API');
+  const env = await startBenchEnv();
+  let runner: RunnerProcess | undefined;
+  try {
+    const version = String((await env.db.query<{ v: string }[]>('SELECT VERSION() AS v'))[0]!.v);
+    const m = machine(version);
+    await setup(env);
+    const conn = await openConnection({ host: '127.0.0.1', port: env.db.port, ...env.db.dmsUser });
+    const itemsDef = (await describeTable(conn, SCHEMA, 'items'))!;
+    await conn.close();
+
+    runner = await startRunnerProcess(env);
+    const pids = { runner: runner.pid, kinesalite: env.kin.process.pid, mariadbd: mariadbPid(env.db.datadir) };
+    const source = (await createMySqlSource(env.dms, 'bench-src', { port: env.db.port, ...env.db.dmsUser })).EndpointArn!;
+    const instance = (await createInstance(env.dms, 'bench-inst')).ReplicationInstanceArn!;
+    const kc = kinesisClient(env.kinesisEndpoint);
+    /** A cdc task into a fresh 1-shard stream, started and running; returns its ARN and a reader of its stream. */
+    const cdcTask = async (name: string, cdcStart?: BinlogPosition) => {
+      await createStream(env.kinesisEndpoint, name, 1);
+      const target = (await createKinesisTarget(env.dms, `${name}-tgt`, name)).EndpointArn!;
+      const out = await env.dms.send(new CreateReplicationTaskCommand({
+        ReplicationTaskIdentifier: name,
+        SourceEndpointArn: source,
+        TargetEndpointArn: target,
+        ReplicationInstanceArn: instance,
+        MigrationType: 'cdc',
+        TableMappings: selectionMappings(SCHEMA),
+        ...(cdcStart ? { CdcStartPosition: `${cdcStart.file}:${cdcStart.position}` } : {}),
+      }));
+      const arn = out.ReplicationTask!.ReplicationTaskArn!;
+      await waitForStatus(env.dms, arn, ['ready']);
+      await startTask(env.dms, arn);
+      await waitForStatus(env.dms, arn, ['running'], 30_000);
+      return { arn, reader: new ShardReader(kc, name, (await shardIds(kc, name))[0]!) };
+    };
+    const stopTask = async (arn: string) => {
+      await env.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+      const stopped = await waitForStatus(env.dms, arn, ['stopped', 'failed'], 60_000);
+      if (stopped.Status !== 'stopped') throw new Error(`task ended ${stopped.Status}: ${stopped.LastFailureMessage ?? ''}`);
+    };
+
+    const { arn, reader } = await cdcTask('cdc-live');
+    // Control records (awsdms_apply_exceptions + 4 tables), then a canary row proves the binlog reader streams.
+    if (!(await reader.readUntil(5, () => undefined, 30_000))) throw new Error('the CDC task wrote no control records');
+    const writer = await writerConnection(env);
+    await writer.query(`INSERT INTO ${SCHEMA}.lat VALUES (?)`, [rowValues(0)]);
+    let canary = false;
+    for (const deadline = Date.now() + 30_000; !canary && Date.now() < deadline; await sleep(50)) {
+      await reader.drain((r) => { if (r.partitionKey === `${SCHEMA}.lat`) canary = true; });
+    }
+    if (!canary) throw new Error('the CDC task did not capture the canary insert');
+    log(`CDC task running (runner RSS ${runner.rssMb().toFixed(0)} MiB)`);
+
+    const phases: Phase[] = [];
+    // (a) single-row autocommit updates, WRITERS connections in parallel.
+    {
+      const conns = await Promise.all(Array.from({ length: WRITERS }, () => writerConnection(env)));
+      const p0 = await binlogPos(env);
+      const conn0 = await serverCounters(env);
+      log(`(a) ${fmtInt(UPDATES)} single-row UPDATEs on ${WRITERS} connections`);
+      const cpu = meterCpu(pids);
+      const first = nowMs();
+      let last = 0;
+      await Promise.all(conns.map(async (c, w) => {
+        for (let id = w + 1; id <= UPDATES; id += WRITERS) {
+          await c.query(`UPDATE ${SCHEMA}.items SET qty = qty + 1, code = 'u${id % 1000}' WHERE id = ${id}`);
+        }
+        last = Math.max(last, nowMs());
+      }));
+      log(`(a) writers done: ${fmtRate(UPDATES / ((last - first) / 1000))} commits`);
+      await waitApplied(env, arn, 'items', 'AppliedUpdates', UPDATES);
+      const cpuUsed = cpu.stop();
+      const p1 = await binlogPos(env);
+      const opened = counterDelta(conn0, await serverCounters(env));
+      const c = await collect(reader, `${SCHEMA}.items`, UPDATES, { first: 1, count: UPDATES });
+      await Promise.all(conns.map((x) => x.end()));
+      phases.push({ label: '(a) 1-row UPDATEs, live', events: UPDATES, startMs: first, lastCommitMs: last, c, cpu: cpuUsed, range: [p0, p1], server: opened, hwm: runner.peakRssMb() });
+    }
+
+    // (b) 200 transactions of one 1,000-row INSERT.
+    {
+      const statements: string[] = [];
+      for (let t = 0; t < INSERT_TXNS; t++) {
+        const values = Array.from({ length: ROWS_PER_TXN }, (_, i) => rowValues(t * ROWS_PER_TXN + i + 1));
+        statements.push(mysql.format(`INSERT INTO ${SCHEMA}.bulk VALUES ?`, [values as never]));
+      }
+      const total = INSERT_TXNS * ROWS_PER_TXN;
+      const p0 = await binlogPos(env);
+      const conn0 = await serverCounters(env);
+      log(`(b) ${fmtInt(total)} rows as ${INSERT_TXNS} × ${ROWS_PER_TXN}-row INSERTs`);
+      const cpu = meterCpu(pids);
+      const first = nowMs();
+      for (const sql of statements) await writer.query(sql);
+      const last = nowMs();
+      log(`(b) writer done: ${fmtRate(total / ((last - first) / 1000))} rows`);
+      await waitApplied(env, arn, 'bulk', 'AppliedInserts', total);
+      const cpuUsed = cpu.stop();
+      const p1 = await binlogPos(env);
+      const opened = counterDelta(conn0, await serverCounters(env));
+      const c = await collect(reader, `${SCHEMA}.bulk`, total, { first: 1, count: total });
+      phases.push({ label: '(b) 1,000-row INSERTs, live', events: total, startMs: first, lastCommitMs: last, c, cpu: cpuUsed, range: [p0, p1], server: opened, hwm: runner.peakRssMb() });
+    }
+
+    // (c) latency at a steady rate.
+    const n = LATENCY_SECONDS * LATENCY_RATE;
+    log(`(c) ${fmtInt(n)} single-row INSERTs at ${fmtInt(LATENCY_RATE)}/s`);
+    const latCpu = meterCpu(pids);
+    const w = await pacedInserts(writer, 'lat', n, LATENCY_RATE);
+    const arrival = new Float64Array(n + 1);
+    const latC = await collect(reader, `${SCHEMA}.lat`, n, { first: 1, count: n }, (r, id) => {
+      if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs;
+    });
+    const latCpuUsed = latCpu.stop();
+    if (latC.missing) throw new Error(`(c) ${latC.missing} records missing`);
+    const lat = latencies(w.okAt, arrival, n);
+    if (process.env.BENCH_LATENCY_DUMP) {
+      // id, commit OK (ms since the first), commit → arrival (ms): to look at the shape of the tail.
+      const lines = ['id,commit_ms,latency_ms'];
+      for (let id = 1; id <= n; id++) lines.push(`${id},${(w.okAt[id]! - w.okAt[1]!).toFixed(2)},${(arrival[id]! - w.okAt[id]!).toFixed(2)}`);
+      writeFileSync(process.env.BENCH_LATENCY_DUMP, lines.join('\n') + '\n');
+    }
+    const commitCost: number[] = [];
+    for (let id = 1; id <= n; id++) commitCost.push(w.okAt[id]! - w.sentAt[id]!);
+    commitCost.sort((a, b) => a - b);
+    await stopTask(arn);
+
+    // (a) again, as a backlog: a second task started at (a)'s first position.
+    {
+      log(`(a) replayed from ${phases[0]!.range[0].file}:${phases[0]!.range[0].position} by a second task`);
+      const cpu = meterCpu(pids);
+      const conn0 = await serverCounters(env);
+      const replay = await cdcTask('cdc-replay', phases[0]!.range[0]);
+      await waitApplied(env, replay.arn, 'items', 'AppliedUpdates', UPDATES);
+      const cpuUsed = cpu.stop();
+      const opened = counterDelta(conn0, await serverCounters(env));
+      const hwm = runner.peakRssMb();
+      await stopTask(replay.arn);
+      const c = await collect(replay.reader, `${SCHEMA}.items`, UPDATES, { first: 1, count: UPDATES });
+      phases.splice(1, 0, { label: '(a) same binlog, replayed', events: UPDATES, startMs: c.firstArrival, lastCommitMs: null, c, cpu: cpuUsed, range: phases[0]!.range, server: opened, hwm });
+    }
+    const peak = runner.peakRssMb();
+    await runner.stop();
+    runner = undefined;
+    // The raw runs below meet an empty kinesalite, as the live phases did (a fuller one is slower).
+    for (const name of ['cdc-live', 'cdc-replay']) await deleteStream(env.kinesisEndpoint, name);
+
+    // Raw ceilings, with the runner gone.
+    log('raw zongji decode of (a) and (b)');
+    const decodeA = await rawDecode(env, phases[0]!.range[0], phases[0]!.range[1]);
+    const decodeB = await rawDecode(env, phases[2]!.range[0], phases[2]!.range[1]);
+    const decode = [decodeA, decodeA, decodeB];
+    log(`raw zongji → PutRecords latency pipeline, ${fmtInt(n)} INSERTs at ${fmtInt(LATENCY_RATE)}/s`);
+    const raw = await rawLatency(env, writer, n, LATENCY_RATE);
+    await writer.end();
+    // Bare PutRecords, 500/call, 1 in flight: CDC records share one partition key (`schema.table`
+    // by default), hence one sink lane.
+    const formatter = createRecordFormatter({ kinesis: { MessageFormat: 'json' }, taskResourceId: 'BENCHRAWPUT', parallelApply: false, beforeImage: null });
+    const c2 = await openConnection({ host: '127.0.0.1', port: env.db.port, ...env.db.dmsUser });
+    const rows = await c2.query<Record<string, unknown>[]>(`SELECT * FROM ${SCHEMA}.items ORDER BY id LIMIT ${RAW_PUT}`);
+    await c2.close();
+    const p = phases[0]!.range[1];
+    const records = rows.map((r, i) => formatter.change('update', itemsDef, r as never, null, { transactionId: mysqlTransactionId(p.file, p.position + i * 400) }));
+    const avgBytes = records.reduce((a, r) => a + r.data.length, 0) / records.length;
+    await createStream(env.kinesisEndpoint, 'raw-put', 1);
+    log(`raw PutRecords: ${fmtInt(records.length)} records of ~${Math.round(avgBytes)} B, key ${records[0]!.partitionKey}, 500/call, 1 in flight`);
+    const put = await rawPutRecords(env.kinesisEndpoint, 'raw-put', records, { perCall: 500, inFlight: 1 });
+    kc.destroy();
+
+    // Report.
+    const ceiling = (i: number) => Math.min(decode[i]!.rate, put.rate);
+    const header = ['', ...phases.map((ph) => ph.label)];
+    const rowsOut: Row[] = [
+      ['changes', ...phases.map((ph) => fmtInt(ph.events))],
+      ['events/s (live: first commit → last record; replay: first → last record)', ...phases.map((ph) => fmtRate(rate(ph)))],
+      ['  writer commit rate (rows/s)', ...phases.map((ph) => (ph.lastCommitMs ? fmtRate(ph.events / ((ph.lastCommitMs - ph.startMs) / 1000)) : '–'))],
+      ['  last commit → last record', ...phases.map((ph) => (ph.lastCommitMs ? fmtMs(ph.c.lastArrival - ph.lastCommitMs) : '–'))],
+      ['raw zongji decode, rows/s (row events/s)', ...decode.map((d) => `${fmtRate(d.rate)} (${fmtInt(d.eventRate)})`)],
+      [`  ratio dmslite / raw decode (target ≥ ${DECODE_RATIO_TARGET} unless sink-bound)`, ...phases.map((ph, i) => fmtRatio(rate(ph), decode[i]!.rate))],
+      ['raw PutRecords, 1 key, 500/call, 1 in flight', ...phases.map(() => fmtRate(put.rate))],
+      ['  ratio dmslite / raw PutRecords', ...phases.map((ph) => fmtRatio(rate(ph), put.rate))],
+      ['ceiling = min(raw decode, raw PutRecords)', ...phases.map((_, i) => `${fmtRate(ceiling(i))} (${decode[i]!.rate < put.rate ? 'decode' : 'sink'})`)],
+      ['  ratio dmslite / ceiling', ...phases.map((ph, i) => fmtRatio(rate(ph), ceiling(i)))],
+      ['stream: records / missing / duplicated', ...phases.map((ph) => `${fmtInt(ph.c.n)} / ${ph.c.missing} / ${ph.c.duplicates}`)],
+      ['CPU s: runner / kinesalite / mariadbd', ...phases.map((ph) => [ph.cpu.runner, ph.cpu.kinesalite, ph.cpu.mariadbd].map((x) => (x ?? NaN).toFixed(1)).join(' / '))],
+      ['source connections opened (by the runner)', ...phases.map((ph) => fmtInt(ph.server.connections))],
+      ['source bytes sent ÷ binlog bytes of the phase', ...phases.map((ph) => fmtRatio(ph.server.bytesSent, binlogBytes(ph.range)))],
+      ['runner VmHWM at the end of the phase', ...phases.map((ph) => `${ph.hwm.toFixed(0)} MiB`)],
+    ];
+    const rawLat = raw.latencies;
+    const latHeader = [`(c) ${fmtInt(n)} single-row INSERTs at ${fmtInt(LATENCY_RATE)}/s`, 'dmslite', 'bare zongji → PutRecords'];
+    const latRows: Row[] = [
+      ['achieved commit rate', fmtRate(w.achievedRate), fmtRate(raw.achievedRate)],
+      [`commit → arrival p50 (target ≤ ${P50_TARGET_MS} ms)`, fmtMs(percentile(lat, 50)), fmtMs(percentile(rawLat, 50))],
+      ['commit → arrival p90', fmtMs(percentile(lat, 90)), fmtMs(percentile(rawLat, 90))],
+      [`commit → arrival p99 (target ≤ ${P99_TARGET_MS} ms)`, fmtMs(percentile(lat, 99)), fmtMs(percentile(rawLat, 99))],
+      ['commit → arrival max', fmtMs(lat[lat.length - 1]!), fmtMs(rawLat[rawLat.length - 1]!)],
+      ['writer: statement sent → commit OK, p50 / p99', `${fmtMs(percentile(commitCost, 50))} / ${fmtMs(percentile(commitCost, 99))}`, ''],
+      ['CPU s: runner / kinesalite / mariadbd', [latCpuUsed.runner, latCpuUsed.kinesalite, latCpuUsed.mariadbd].map((x) => (x ?? NaN).toFixed(1)).join(' / '), ''],
+      [`runner peak RSS over the benchmark (VmHWM; target < ${MEMORY_TARGET_MB} MB)`, `${peak.toFixed(0)} MiB`, ''],
+    ];
+    const totalSeconds = (performance.now() - started) / 1000;
+    console.log(`\nCDC → kinesalite (1 shard), tasks with default settings\n${machineLine(m)}\n`);
+    console.log(textTable(header, rowsOut));
+    console.log('');
+    console.log(textTable(latHeader, latRows));
+    console.log(`\nraw PutRecords: ${fmtInt(records.length)} × ~${Math.round(avgBytes)} B in ${put.calls} calls; benchmark total ${totalSeconds.toFixed(0)} s`);
+    const broken = phases.filter((ph) => ph.c.missing > 0).map((ph) => `${ph.label}: ${ph.c.missing} changes missing from the stream`);
+    const missed = [
+      ...(peak >= MEMORY_TARGET_MB ? [`runner peak RSS ${peak.toFixed(0)} MiB ≥ ${MEMORY_TARGET_MB} MB`] : []),
+      ...(percentile(lat, 50) > P50_TARGET_MS ? [`latency p50 ${fmtMs(percentile(lat, 50))} > ${P50_TARGET_MS} ms`] : []),
+      ...(percentile(lat, 99) > P99_TARGET_MS ? [`latency p99 ${fmtMs(percentile(lat, 99))} > ${P99_TARGET_MS} ms`] : []),
+      ...phases.filter((_, i) => decode[i]!.rate <= put.rate && rate(phases[i]!) < DECODE_RATIO_TARGET * decode[i]!.rate).map((ph) => `${ph.label}: below ${DECODE_RATIO_TARGET}× raw decode`),
+    ];
+    const verdict = [...broken.map((b) => `**Broken**: ${b}.`), ...missed.map((m) => `**Target missed**: ${m}.`)].join(' ');
+    if (verdict) console.log(verdict.replace(/\*\*/g, ''));
+    if (!process.env.BENCH_NO_WRITE) {
+      const md = [
+        '## CDC (`npm run bench:cdc`)',
+        '',
+        machineLine(m),
+        '',
+        `A running \`cdc\` task (default settings, MessageFormat json) captures the changes into a 1-shard kinesalite stream. `
+          + `(a) ${fmtInt(UPDATES)} single-row autocommit UPDATEs from ${WRITERS} connections; the same binlog range is then replayed by a `
+          + `second task started at its position (CdcStartPosition), which measures the pipeline with no writer in front of it. `
+          + `(b) ${fmtInt(INSERT_TXNS * ROWS_PER_TXN)} rows as ${INSERT_TXNS} autocommit ${fmtInt(ROWS_PER_TXN)}-row INSERTs. `
+          + `(c) single-row INSERTs paced at ${fmtInt(LATENCY_RATE)}/s for ${LATENCY_SECONDS} s. `
+          + `A commit's time is when the writer gets the server's OK; a record's time is kinesalite's ApproximateArrivalTimestamp `
+          + `(stamped while it processes the PutRecords call, just before acknowledging it; 1 ms resolution), read back afterwards `
+          + `with GetRecords, so nothing polls the stream during the measurement. `
+          + `The raw figures come from the same benchmark after the tasks stopped: a bare zongji (dmslite's connection options) over `
+          + `each phase's binlog range; bare PutRecords of ${fmtInt(records.length)} records of the same size (~${Math.round(avgBytes)} B) and `
+          + `partition key — CDC records are keyed \`schema.table\` by default, so the sink sends them through one lane, one call in flight; `
+          + `and, for latency, a bare zongji → PutRecords pipeline (one call in flight, JSON.stringify of the row) fed by the same paced writer.`,
+        '',
+        markdownTable(header, rowsOut),
+        '',
+        `"Source bytes sent ÷ binlog bytes" ≈ 1 means the binlog was read once (MariaDB does not send Annotate_rows `
+          + `events to a reader that did not ask for them, so it is below 1 where statements are long, as in (b)); `
+          + `"source connections opened" counts binlog reader (re)starts (two connections each) and the task's own queries.`,
+        '',
+        markdownTable(latHeader, latRows),
+        '',
+        `Total benchmark time ${totalSeconds.toFixed(0)} s.${verdict ? ' ' + verdict : ''}`,
+      ].join('\n');
+      log(`wrote ${writeSection('cdc', md)}`);
+    }
+    if (broken.length) process.exitCode = 1;
+  } finally {
+    await runner?.stop().catch(() => undefined);
+    await env.stop();
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
