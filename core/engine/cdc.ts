@@ -21,6 +21,7 @@ import {
 import type { SourceConnection } from '../source/mysql/connection.js';
 import { describeTable } from '../source/mysql/metadata.js';
 import { checkSourcePrerequisites } from '../source/mysql/prerequisites.js';
+import { Fifo } from '../fifo.js';
 import { parseDdl } from './ddl.js';
 import { tableKey } from './run-state.js';
 import { TaskFailure, type RunContext, type RunOutcome } from './task-run.js';
@@ -87,7 +88,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     if (env.task.MigrationType === 'cdc') state.update(plan.source.schema, plan.source.table, ctx.now(), (s) => { s.TableState = 'Table completed'; });
   }
 
-  const inflight: InFlight[] = [];
+  const inflight = new Fifo<InFlight>();
   let unacked = 0;
   let fatal: unknown;
   let seq = state.progress.checkpointSeq ?? 0;
@@ -104,7 +105,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   };
   /** Moves the checkpoint past every acknowledged head entry. */
   const drain = () => {
-    while (inflight.length > 0 && inflight[0].settled) {
+    while (inflight.size > 0 && inflight.peek()!.settled) {
       const head = inflight.shift()!;
       unacked -= head.records;
       if (head.error) {
@@ -121,6 +122,12 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     }
   };
   const send = (records: KinesisRecord[], extra: Omit<InFlight, 'promise' | 'settled' | 'records'> = {}) => {
+    // A commit adds nothing to send: its checkpoint and counts ride on the rows still in flight.
+    const tail = inflight.last();
+    if (records.length === 0 && tail && !tail.settled && !tail.checkpoint && !tail.applied) {
+      Object.assign(tail, extra);
+      return tail.promise;
+    }
     const entry: InFlight = { promise: Promise.resolve(), settled: false, records: records.length, ...extra };
     // Acknowledgements move the checkpoint as they arrive, not only when the binlog moves on.
     entry.promise = (records.length ? ctx.sink.write(records) : Promise.resolve()).then(
@@ -326,8 +333,8 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
         break;
     }
     drain();
-    while (unacked > MAX_UNACKED_RECORDS && inflight.length > 0) {
-      await inflight[0].promise;
+    while (unacked > MAX_UNACKED_RECORDS && inflight.size > 0) {
+      await inflight.peek()!.promise;
       drain();
     }
     if (fatal) stopNow.abort();
@@ -349,7 +356,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     if (failed instanceof BinlogNotFoundError) throw new TaskFailure(failed.message);
     if (fatal) break;
     // Everything unacknowledged is replayed from the last checkpoint: at-least-once.
-    await Promise.allSettled(inflight.map((f) => f.promise));
+    await Promise.allSettled(inflight.toArray().map((f) => f.promise));
     drain();
     position = state.progress.cdcFile ? { file: state.progress.cdcFile, position: state.progress.cdcPosition! } : start;
     txn = null;
@@ -361,7 +368,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     await sleep(delay, ctx.signal);
     if (attempt > 1000) throw new TaskFailure(`Lost the source and could not reconnect: ${failed.message}`);
   }
-  await Promise.allSettled(inflight.map((f) => f.promise));
+  await Promise.allSettled(inflight.toArray().map((f) => f.promise));
   drain();
   if (fatal) throw fatal;
   if (stopReason) return { status: 'stopped', stopReason };

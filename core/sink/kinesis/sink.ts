@@ -29,6 +29,7 @@ import {
   StreamNotFoundError,
   type RejectedRecord,
 } from './errors.js';
+import { Fifo } from '../../fifo.js';
 
 /** The sink's input: one Kinesis record. */
 export interface KinesisRecord {
@@ -139,30 +140,6 @@ interface Entry {
 }
 
 /** FIFO with O(1) shift. */
-class Fifo<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-  get size(): number { return this.items.length - this.head; }
-  push(x: T): void { this.items.push(x); }
-  peek(): T | undefined { return this.items[this.head]; }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const x = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return x;
-  }
-  clear(): T[] {
-    const rest = this.items.slice(this.head) as T[];
-    this.items = [];
-    this.head = 0;
-    return rest;
-  }
-}
-
 interface Lane {
   /** Records to resend and records parked by a window; they precede the queue. */
   front: Entry[];

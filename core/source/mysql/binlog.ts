@@ -32,6 +32,7 @@
 // (@master_heartbeat_period); if no event and no heartbeat arrives for
 // 3 periods while streaming, the reader fails with a "connection lost" error.
 import ZongJi from '@vlasky/zongji';
+import { Fifo } from '../../fifo.js';
 import type { ColumnDef, SourceRow, TableDef } from '../../model/table.js';
 import {
   connectionOptions,
@@ -187,7 +188,7 @@ class ZongjiBinlogReader implements BinlogReader {
 
   private zj: ZongJi | null = null;
   private generation = 0;
-  private queue: { ev: BinlogEvent; weight: number }[] = [];
+  private queue = new Fifo<{ ev: BinlogEvent; weight: number }>();
   private queuedRows = 0;
   private draining = false;
   private inFlight: Promise<void> | null = null;
@@ -223,7 +224,7 @@ class ZongjiBinlogReader implements BinlogReader {
   }
 
   stats(): BinlogReaderStats {
-    return { ...this.st, queuedRows: this.queuedRows, queuedEvents: this.queue.length, paused: this.throttled };
+    return { ...this.st, queuedRows: this.queuedRows, queuedEvents: this.queue.size, paused: this.throttled };
   }
 
   async start(from: BinlogPosition): Promise<void> {
@@ -346,7 +347,7 @@ class ZongjiBinlogReader implements BinlogReader {
       case 'heartbeat': {
         const file = e.binlogName ? String(e.binlogName) : this.file;
         const position = Number(e.position ?? e.nextPosition);
-        if (!this.inTxn && this.queue.length === 0) this.enqueue({ kind: 'heartbeat', position: { file, position } }, 1);
+        if (!this.inTxn && this.queue.size === 0) this.enqueue({ kind: 'heartbeat', position: { file, position } }, 1);
         return;
       }
       case 'mariadbgtid':
@@ -535,7 +536,14 @@ class ZongjiBinlogReader implements BinlogReader {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopped && !this.failed) {
+    let since = Date.now();
+    while (this.queue.size > 0 && !this.stopped && !this.failed) {
+      // Yield now and then so acknowledgements (and the sink's next call) are not held back.
+      if (Date.now() - since > 5) {
+        await new Promise((r) => setImmediate(r));
+        since = Date.now();
+        if (this.stopped || this.failed) break;
+      }
       const item = this.queue.shift()!;
       this.queuedRows -= item.weight;
       this.maybeResume();
@@ -573,7 +581,7 @@ class ZongjiBinlogReader implements BinlogReader {
     this.settleLaunch?.();
     if (this.watchdog) { clearInterval(this.watchdog); this.watchdog = null; }
     if (this.pauseTimer) { clearTimeout(this.pauseTimer); this.pauseTimer = null; }
-    this.queue = [];
+    this.queue.clear();
     this.queuedRows = 0;
     const zj = this.zj;
     this.zj = null;
