@@ -113,7 +113,8 @@ export async function startRunnerProcess(env: BenchEnv): Promise<RunnerProcess> 
   delete childEnv.NODE_OPTIONS;
   // BENCH_RUNNER_NODE_ARGS: extra node flags for the runner, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const extra = (process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(ROOT, 'handlers', 'runner.ts')], {
+  // The heap cap of `npm run runner` and the container image.
+  const child = spawn(process.execPath, ['--max-old-space-size=192', ...extra, '--import', 'tsx', join(ROOT, 'handlers', 'runner.ts')], {
     cwd: ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

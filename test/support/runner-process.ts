@@ -80,7 +80,8 @@ export async function startRunnerProcess(opts: RunnerProcessOptions): Promise<Ru
   };
   delete env.AWS_ENDPOINT_URL;
   delete env.NODE_OPTIONS; // vitest's own loader hooks must not leak into the runner
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'handlers', 'runner.ts')], {
+  // The heap cap of `npm run runner` and the container image.
+  const child = spawn(process.execPath, ['--max-old-space-size=192', '--import', 'tsx', join(ROOT, 'handlers', 'runner.ts')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
