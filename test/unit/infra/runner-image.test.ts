@@ -45,7 +45,9 @@ describe('infra/Dockerfile', () => {
     const user = /^USER (\S+)$/m.exec(dockerfile)?.[1];
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^(root|0)$/);
-    expect(dockerfile.indexOf('USER ')).toBeLessThan(dockerfile.indexOf('CMD ["node", "/app/index.mjs"]'));
+    const cmd = 'CMD ["node", "--max-old-space-size=192", "/app/index.mjs"]';
+    expect(dockerfile).toContain(cmd);
+    expect(dockerfile.indexOf('USER ')).toBeLessThan(dockerfile.indexOf(cmd));
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\\\n\s+CMD \["node", "\/app\/healthcheck\.mjs"\]$/m);
     expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
   });
