@@ -23,6 +23,8 @@ export interface FullLoadParams {
   now: () => number;
   /** Whether this load is a reload (FullLoadReloaded). */
   reload: boolean;
+  /** The table's plan for its current definition (read inside the snapshot); absent: keep the given plan. */
+  replan?: (conn: SourceConnection, plan: TablePlan) => Promise<TablePlan>;
   /** Called with each table's snapshot position (the binlog position its rows correspond to). */
   onSnapshot?: (plan: TablePlan, position: BinlogPosition) => void;
 }
@@ -70,7 +72,8 @@ function controlRecords(p: FullLoadParams, plan: TablePlan): KinesisRecord[] {
   }
 }
 
-async function loadTable(p: FullLoadParams, plan: TablePlan, signal: AbortSignal): Promise<void> {
+async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: AbortSignal): Promise<void> {
+  let plan = discovered;
   const { schema, table } = plan.source;
   const stats = (fn: Parameters<RunState['update']>[3]) => p.state.update(schema, table, p.now(), fn);
   stats((s) => {
@@ -86,6 +89,8 @@ async function loadTable(p: FullLoadParams, plan: TablePlan, signal: AbortSignal
   let tableError: string | undefined;
   try {
     const position = await openConsistentSnapshot(conn);
+    // The table may have changed since the task started: load it as the snapshot sees it.
+    if (p.replan) plan = await p.replan(conn, plan);
     p.onSnapshot?.(plan, position);
     await p.sink.write(controlRecords(p, plan));
     // A few writes overlap so every sink lane stays busy; statistics count acknowledged rows.

@@ -71,7 +71,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
       }
     };
     const ctx: RunContext = { env, state, settings, mappings, formatter, sink, openSource, signal, now: env.now };
-    const plans = await discoverTables(ctx);
+    let plans = await discoverTables(ctx);
     reloader = startReloader(ctx, plans);
     const type = env.task.MigrationType;
     const startType = env.task._run?.type ?? 'start-replication';
@@ -84,6 +84,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
         for (const p of todo) state.update(p.source.schema, p.source.table, env.now(), (s) => { s.TableState = 'Before load'; });
         state.setFullLoadTables(plans.length);
         state.fullLoadStartDate ??= env.now();
+        const replanned = new Map<string, TablePlan>();
         await runFullLoad({
           plans: todo,
           openSource,
@@ -96,13 +97,17 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
           reload: startType === 'reload-target',
           // Kept in the persisted progress as each table starts: a resumed load must not forget the
           // positions of the tables an earlier run completed (CDC starts from the oldest).
+          replan: (conn, plan) => replanTable(ctx, conn, plan),
           onSnapshot: (plan, pos) => {
+            replanned.set(tableKey(plan.source.schema, plan.source.table), plan);
             (state.progress.tableSnapshots ??= {})[tableKey(plan.source.schema, plan.source.table)] = { file: pos.file, position: pos.position };
           },
         });
         await sink.flush();
         state.fullLoadFinishDate = env.now();
         state.progress.fullLoadDone = true;
+        // CDC follows the definitions the snapshots saw.
+        plans = plans.map((p) => replanned.get(tableKey(p.source.schema, p.source.table)) ?? p);
         if (settings.stopTaskCachedChangesNotApplied && type === 'full-load-and-cdc') return { status: 'stopped', stopReason: STOP_REASON.afterFullLoad };
       }
       // Also when a finished full load is resumed: there is nothing left to do.
@@ -185,4 +190,10 @@ function startReloader(ctx: RunContext, plans: TablePlan[]): { stop(): Promise<v
       await current;
     },
   };
+}
+
+/** A table's plan for its definition as of now (inside its snapshot), or the old plan if it vanished. */
+async function replanTable(ctx: RunContext, conn: SourceConnection, plan: TablePlan): Promise<TablePlan> {
+  const def = await describeTable(conn, plan.source.schema, plan.source.table);
+  return def ? buildTablePlan(ctx.mappings, def) : plan;
 }
