@@ -6,6 +6,7 @@ import {
   ResourceAlreadyExistsFault,
   ResourceNotFoundFault,
 } from '../model/errors.js';
+import { MYSQL_ENGINES } from '../model/endpoint-connection.js';
 import { ConditionFailed, connectionPk, identKey, mutate, resourceKey, type Stored } from '../state/resources.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
@@ -50,8 +51,7 @@ const SETTINGS_MEMBER: Record<string, string> = {
   redis: 'RedisSettings', timestream: 'TimestreamSettings',
 };
 
-/** Engines dmslite migrates from / to; the rest are accepted by the API only. */
-export const MYSQL_ENGINES = new Set(['mysql', 'mariadb', 'aurora', 'gcp-mysql']);
+export { MYSQL_ENGINES };
 const TARGET_ONLY = new Set(['kinesis', 's3', 'dynamodb', 'kafka', 'redshift', 'redshift-serverless', 'opensearch', 'elasticsearch', 'neptune', 'timestream', 'redis', 'babelfish']);
 const SOURCE_ONLY = new Set(['db2-zos']);
 

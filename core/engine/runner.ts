@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KinesisSettings } from '../record/formatter.js';
 import { logger } from '../logger.js';
-import { resolveSourceConnection } from '../model/endpoint-connection.js';
+import { MYSQL_ENGINES, resolveSourceConnection } from '../model/endpoint-connection.js';
 import { STOP_REASON, settleTask, type TableStatsDoc, type TaskDoc } from '../model/task.js';
 import { ACTIVE_STATUSES, transition } from '../model/task-states.js';
 import type { DocumentTable, Stored } from '../state/dynamo.js';
@@ -193,7 +193,7 @@ export class Runner {
     if (target.doc.EngineName !== 'kinesis') {
       throw new Error(`dmslite migrates into Amazon Kinesis only; the target endpoint engine is ${target.doc.EngineName}`);
     }
-    if (!['mysql', 'mariadb', 'aurora', 'gcp-mysql'].includes(String(source.doc.EngineName))) {
+    if (!MYSQL_ENGINES.has(String(source.doc.EngineName))) {
       throw new Error(`dmslite migrates from MySQL-compatible sources only; the source endpoint engine is ${source.doc.EngineName}`);
     }
     return {

@@ -1,6 +1,9 @@
 import { InvalidParameterValueException } from '../model/errors.js';
 import type { SecretBox } from '../state/secrets.js';
 
+/** Engines dmslite migrates from (MySQL-compatible); other engines are accepted by the API only. */
+export const MYSQL_ENGINES: ReadonlySet<string> = new Set(['mysql', 'mariadb', 'aurora', 'gcp-mysql']);
+
 /** How to reach a MySQL-compatible source endpoint. */
 export interface SourceEndpointConnection {
   engineName: string;
