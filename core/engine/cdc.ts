@@ -159,7 +159,10 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     // so a consumer always sees a table's definition before its changes.
     await send(control);
   }
-  checkpoint(start, mysqlTransactionId(start.file, start.position));
+  await checkpoint(start, mysqlTransactionId(start.file, start.position));
+  // The start position is saved before anything is read: a runner killed now must not leave
+  // its successor to start again from a later "current" position.
+  if (fresh) await state.persist?.();
 
   let prev: { id: bigint; record: number } | null = null;
   let txn: { id: bigint; position: BinlogPosition; record: number; counts: InFlight['applied'] } | null = null;

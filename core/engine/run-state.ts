@@ -21,6 +21,8 @@ export class RunState {
   readonly tableErrors: string[] = [];
   /** ReloadTables requests handed over by the runner, not yet started. */
   readonly reloadRequests: { schema: string; table: string; option: string }[] = [];
+  /** Saves progress now rather than at the next heartbeat (set by the runner). */
+  persist?: () => Promise<void>;
   /** RecoveryCheckpoint of the last acknowledged CDC position. */
   checkpoint?: string;
   /** Rows read per table during the current full load, for progress reporting. */

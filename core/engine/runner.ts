@@ -167,6 +167,7 @@ export class Runner {
     }
     const controller = new AbortController();
     const ex: Execution = { arn, scope, controller, state, lost: false, done: Promise.resolve() };
+    state.persist = () => this.heartbeat(ex);
     this.executions.set(arn, ex);
     ex.done = (async () => {
       let outcome: RunOutcome;
