@@ -209,3 +209,9 @@ async function startIn(base: string, opts: StartMariaDbOptions): Promise<MariaDb
   }
   return db;
 }
+
+/** The end of the server's binary log (SHOW MASTER STATUS). */
+export async function binlogEnd(db: MariaDb): Promise<{ file: string; position: number }> {
+  const [row] = await db.query<{ File: string; Position: number }[]>('SHOW MASTER STATUS');
+  return { file: row.File, position: Number(row.Position) };
+}

@@ -2,12 +2,15 @@ import {
   DescribeReplicationTasksCommand,
   DescribeTableStatisticsCommand,
   StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
   type DatabaseMigrationServiceClient,
   type ReplicationTask,
   type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
 
 // Helpers to drive a replication task through the API and observe it.
+
+import { readAllRecords } from './kinesis.js';
 
 export async function describeTask(dms: DatabaseMigrationServiceClient, arn: string): Promise<ReplicationTask> {
   const out = await dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [arn] }] }));
@@ -48,4 +51,22 @@ export function parseRecords(records: { partitionKey: string; data: string }[]):
 /** `operation schema.table` per record, in stream order: compact expectations. */
 export function summary(records: ParsedRecord[]): string[] {
   return records.map((r) => `${r.json.metadata.operation} ${r.json.metadata['schema-name']}.${r.json.metadata['table-name']}`);
+}
+
+/** StopReplicationTask, then waits until the task is `stopped` (or `failed`). */
+export async function stopTaskAndWait(dms: DatabaseMigrationServiceClient, arn: string): Promise<ReplicationTask> {
+  await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+  return waitForStatus(dms, arn, ['stopped', 'failed']);
+}
+
+/** Waits (bounded) until the stream holds `count` records, then reads once more after a pause to catch extras. */
+export async function readStream(endpoint: string, stream: string, count: number, timeoutMs = 30_000): Promise<ParsedRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  let records = parseRecords(await readAllRecords(endpoint, stream));
+  while (records.length < count && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    records = parseRecords(await readAllRecords(endpoint, stream));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  return parseRecords(await readAllRecords(endpoint, stream));
 }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
-import { createStream, readAllRecords } from '../../support/kinesis.js';
+import { createStream } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startRunnerProcess, type RunnerProcess } from '../../support/runner-process.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { parseRecords, startTask, summary, waitForStatus } from '../../support/task-flow.js';
+import { startTask, summary, waitForStatus, readStream } from '../../support/task-flow.js';
 
 // A runner killed right after a CDC start, before any heartbeat: its successor must resume from
 // the start position, not from the binlog's end at the time it takes over.
@@ -14,6 +14,7 @@ let stack: TestStack;
 let db: MariaDb;
 const runners: RunnerProcess[] = [];
 const kinesis = () => inject('kinesisEndpoint');
+const recordsUntil = (stream: string, n: number) => readStream(kinesis(), stream, n);
 
 beforeAll(async () => {
   process.env.DMSLITE_SECRET_KEY = randomBytes(32).toString('hex');
@@ -25,15 +26,6 @@ afterAll(async () => {
   await Promise.all(runners.map((r) => r.stop().catch(() => undefined)));
   await Promise.all([stack?.stop(), db?.stop()]);
 });
-
-async function recordsUntil(stream: string, n: number) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const records = parseRecords(await readAllRecords(kinesis(), stream));
-    if (records.length >= n || Date.now() > deadline) return records;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('CDC start position', () => {
   it('is saved before anything is read, so a takeover loses no change', async () => {

@@ -1,10 +1,9 @@
-import { StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
 import { createStream, readAllRecords } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { describeTask, parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { describeTask, parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord, stopTaskAndWait, readStream } from '../../support/task-flow.js';
 
 // CDC against a source that misbehaves or changes: a server restart, a wrong binlog format,
 // DDL (TRUNCATE, DROP, RENAME, CREATE), row filters, ENUM/SET without full row metadata.
@@ -14,6 +13,8 @@ let db: MariaDb;
 let source: string;
 let instance: string;
 const kinesis = () => inject('kinesisEndpoint');
+const stopTask = (arn: string) => stopTaskAndWait(stack.dms, arn);
+const readRecords = (stream: string, count: number, timeoutMs?: number) => readStream(kinesis(), stream, count, timeoutMs);
 
 beforeAll(async () => {
   [stack, db] = await Promise.all([startTestStack({ runner: true }), startMariaDb()]);
@@ -42,23 +43,6 @@ async function startRunning(mappings: string, controlRecords: number, opts: { so
   expect((await waitForStatus(stack.dms, t.arn, ['running', 'failed'])).Status).toBe('running');
   expect(await readRecords(t.stream, controlRecords)).toHaveLength(controlRecords);
   return t;
-}
-
-async function stopTask(arn: string) {
-  await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
-  return waitForStatus(stack.dms, arn, ['stopped', 'failed']);
-}
-
-/** Waits (bounded) until the stream holds `count` records, then reads once more to catch extras. */
-async function readRecords(stream: string, count: number, timeoutMs = 30_000): Promise<ParsedRecord[]> {
-  const deadline = Date.now() + timeoutMs;
-  let records = parseRecords(await readAllRecords(kinesis(), stream));
-  while (records.length < count && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    records = parseRecords(await readAllRecords(kinesis(), stream));
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  return parseRecords(await readAllRecords(kinesis(), stream));
 }
 
 const dataOf = (records: ParsedRecord[]) => records.filter((r) => r.json.metadata['record-type'] === 'data');

@@ -1,10 +1,9 @@
-import { StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
-import { createStream, readAllRecords } from '../../support/kinesis.js';
-import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
+import { createStream } from '../../support/kinesis.js';
+import { startMariaDb, type MariaDb, binlogEnd as binlogEndOf } from '../../support/mariadb.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { parseRecords, startTask, summary, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { startTask, summary, waitForStatus, stopTaskAndWait, readStream } from '../../support/task-flow.js';
 
 // The exact JSON of CDC records: transaction details, before images, partition keys.
 
@@ -13,6 +12,9 @@ let db: MariaDb;
 let source: string;
 let instance: string;
 const kinesis = () => inject('kinesisEndpoint');
+const stopTask = (arn: string) => stopTaskAndWait(stack.dms, arn);
+const readRecords = (stream: string, count: number, timeoutMs?: number) => readStream(kinesis(), stream, count, timeoutMs);
+const binlogEnd = () => binlogEndOf(db);
 
 /** A fixed binlog event time (SET TIMESTAMP) makes commit-timestamp exact. */
 const EVENT_TIME = 1_700_000_000;
@@ -44,28 +46,6 @@ async function startCdc(table: string, kinesisSettings: Record<string, unknown> 
   // The start announces awsdms_apply_exceptions and the table: then the task reads the binlog.
   expect(summary(await readRecords(stream, 2))).toEqual(['create-table .awsdms_apply_exceptions', `create-table fmt.${table}`]);
   return { arn, stream, taskId: arn.split(':').pop()! };
-}
-
-async function stopTask(arn: string) {
-  await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
-  return waitForStatus(stack.dms, arn, ['stopped', 'failed']);
-}
-
-/** Waits (bounded) until the stream holds `count` records, then reads once more to catch extras. */
-async function readRecords(stream: string, count: number, timeoutMs = 30_000): Promise<ParsedRecord[]> {
-  const deadline = Date.now() + timeoutMs;
-  let records = parseRecords(await readAllRecords(kinesis(), stream));
-  while (records.length < count && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    records = parseRecords(await readAllRecords(kinesis(), stream));
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  return parseRecords(await readAllRecords(kinesis(), stream));
-}
-
-async function binlogEnd(): Promise<{ file: string; position: number }> {
-  const [row] = await db.query<{ File: string; Position: number }[]>('SHOW MASTER STATUS');
-  return { file: row.File, position: Number(row.Position) };
 }
 
 /** (file number << 32) | offset of the transaction's first event. */

@@ -1,11 +1,10 @@
-import { StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
 import { createStream, readAllRecords } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { describeTask, parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { describeTask, parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord, stopTaskAndWait } from '../../support/task-flow.js';
 
 // full-load-and-cdc while the source keeps changing: every row's history after its table's
 // snapshot arrives exactly once, after the table's load records, and replaying the stream gives
@@ -16,6 +15,7 @@ let db: MariaDb;
 let source: string;
 let instance: string;
 const kinesis = () => inject('kinesisEndpoint');
+const stopTask = (arn: string) => stopTaskAndWait(stack.dms, arn);
 
 /** Every table: id (never reused), ver (+1 on every update), val. */
 const COLUMNS = '(id INT PRIMARY KEY, ver INT NOT NULL, val VARCHAR(40))';
@@ -52,11 +52,6 @@ async function startLoad(schema: string, settings?: unknown) {
   const t = await createLoad(schema, settings);
   await startTask(stack.dms, t.arn);
   return t;
-}
-
-async function stopTask(arn: string) {
-  await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
-  return waitForStatus(stack.dms, arn, ['stopped', 'failed']);
 }
 
 /** Reads the stream until `done` holds (bounded wait), then once more after a pause to catch extras. */

@@ -1,10 +1,10 @@
-import { CreateReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import { CreateReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsError, createInstance, createKinesisTarget, createMySqlSource, selectionMappings } from '../../support/dms.js';
 import { createStream, readAllRecords } from '../../support/kinesis.js';
-import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
+import { startMariaDb, type MariaDb, binlogEnd as binlogEndOf } from '../../support/mariadb.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { describeTask, parseRecords, startTask, summary, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { describeTask, parseRecords, startTask, summary, waitForStatus, type ParsedRecord, stopTaskAndWait, readStream } from '../../support/task-flow.js';
 
 // CDC start and stop positions (reference §12): RecoveryCheckpoint, native file:pos, CdcStartTime,
 // CdcStopPosition server_time / commit_time, and a binlog that is not there.
@@ -14,6 +14,9 @@ let db: MariaDb;
 let source: string;
 let instance: string;
 const kinesis = () => inject('kinesisEndpoint');
+const stopTask = (arn: string) => stopTaskAndWait(stack.dms, arn);
+const readRecords = (stream: string, count: number, timeoutMs?: number) => readStream(kinesis(), stream, count, timeoutMs);
+const binlogEnd = () => binlogEndOf(db);
 const MAPPINGS = selectionMappings('pos', 't');
 const CONTROL = ['create-table .awsdms_apply_exceptions', 'create-table pos.t'];
 
@@ -54,29 +57,7 @@ async function startAndRun(arn: string) {
   return waitForStatus(stack.dms, arn, ['running', 'failed']);
 }
 
-async function stopTask(arn: string) {
-  await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
-  return waitForStatus(stack.dms, arn, ['stopped', 'failed']);
-}
-
-/** Waits (bounded) until the stream holds `count` records, then reads once more to catch extras. */
-async function readRecords(stream: string, count: number, timeoutMs = 30_000): Promise<ParsedRecord[]> {
-  const deadline = Date.now() + timeoutMs;
-  let records = parseRecords(await readAllRecords(kinesis(), stream));
-  while (records.length < count && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    records = parseRecords(await readAllRecords(kinesis(), stream));
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  return parseRecords(await readAllRecords(kinesis(), stream));
-}
-
 const ids = (records: ParsedRecord[]) => records.filter((r) => r.json.metadata['record-type'] === 'data').map((r) => r.json.data!.id);
-
-async function binlogEnd(): Promise<{ file: string; position: number }> {
-  const [row] = await db.query<{ File: string; Position: number }[]>('SHOW MASTER STATUS');
-  return { file: row.File, position: Number(row.Position) };
-}
 
 async function insert(...rows: number[]) {
   for (const id of rows) await db.query('INSERT INTO pos.t VALUES (?, ?)', [id, `v${id}`]);

@@ -1,16 +1,17 @@
-import { StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
-import { createStream, readAllRecords } from '../../support/kinesis.js';
+import { createStream } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { describeTask, parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { describeTask, startTask, summary, tableStatistics, waitForStatus, stopTaskAndWait, readStream } from '../../support/task-flow.js';
 
 let stack: TestStack;
 let db: MariaDb;
 let source: string;
 let instance: string;
 const kinesis = () => inject('kinesisEndpoint');
+const stopTask = (arn: string) => stopTaskAndWait(stack.dms, arn);
+const readRecords = (stream: string, count: number, timeoutMs?: number) => readStream(kinesis(), stream, count, timeoutMs);
 
 beforeAll(async () => {
   [stack, db] = await Promise.all([startTestStack({ runner: true }), startMariaDb()]);
@@ -30,23 +31,6 @@ async function startCdc(stream: string, mappings: string, kinesisSettings: Recor
   await startTask(stack.dms, task.ReplicationTaskArn!);
   await waitForStatus(stack.dms, task.ReplicationTaskArn!, ['running']);
   return task.ReplicationTaskArn!;
-}
-
-async function stopTask(arn: string) {
-  await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
-  return waitForStatus(stack.dms, arn, ['stopped', 'failed']);
-}
-
-/** Reads the stream until `count` records are there (bounded wait), then a little longer to catch extras. */
-async function readRecords(stream: string, count: number, timeoutMs = 30_000): Promise<ParsedRecord[]> {
-  const deadline = Date.now() + timeoutMs;
-  let records = parseRecords(await readAllRecords(kinesis(), stream));
-  while (records.length < count && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    records = parseRecords(await readAllRecords(kinesis(), stream));
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  return parseRecords(await readAllRecords(kinesis(), stream));
 }
 
 describe('cdc', () => {

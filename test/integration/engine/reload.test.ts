@@ -1,14 +1,15 @@
 import { ReloadTablesCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsError, createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
-import { createStream, readAllRecords } from '../../support/kinesis.js';
+import { createStream } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { parseRecords, startTask, summary, tableStatistics, waitForStatus } from '../../support/task-flow.js';
+import { startTask, summary, tableStatistics, waitForStatus, readStream } from '../../support/task-flow.js';
 
 let stack: TestStack;
 let db: MariaDb;
 const kinesis = () => inject('kinesisEndpoint');
+const waitForRecords = (stream: string, n: number) => readStream(kinesis(), stream, n);
 
 beforeAll(async () => {
   [stack, db] = await Promise.all([startTestStack({ runner: true }), startMariaDb()]);
@@ -19,15 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([stack?.stop(), db?.stop()]);
 });
-
-async function waitForRecords(stream: string, n: number) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const records = parseRecords(await readAllRecords(kinesis(), stream));
-    if (records.length >= n || Date.now() > deadline) return records;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('ReloadTables', () => {
   it('reloads a table of a running full-load-and-cdc task while CDC goes on', async () => {
