@@ -138,7 +138,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
       (e) => {
         entry.settled = true;
         if (e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError) {
-          state.tableErrors.push(e.message);
+          logger.warn('record refused', { taskArn: env.task.ReplicationTaskArn, error: e.message });
         } else {
           entry.error = e;
         }

@@ -1,4 +1,7 @@
-import type { TablePlan } from '../mapping/plan.js';
+import { logger } from '../logger.js';
+import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
+import type { TableMappings } from '../mapping/types.js';
+import { describeTable } from '../source/mysql/metadata.js';
 import type { RecordFormatter } from '../record/formatter.js';
 import type { EffectiveSettings } from '../settings/index.js';
 import { InvalidPartitionKeyError, RecordTooLargeError } from '../sink/kinesis/errors.js';
@@ -23,8 +26,8 @@ export interface FullLoadParams {
   now: () => number;
   /** Whether this load is a reload (FullLoadReloaded). */
   reload: boolean;
-  /** The table's plan for its current definition (read inside the snapshot); absent: keep the given plan. */
-  replan?: (conn: SourceConnection, plan: TablePlan) => Promise<TablePlan>;
+  /** The mappings the plans came from: each table is planned again for its definition inside its snapshot. */
+  mappings: TableMappings;
   /** Called with each table's snapshot position (the binlog position its rows correspond to). */
   onSnapshot?: (plan: TablePlan, position: BinlogPosition) => void;
 }
@@ -90,7 +93,8 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: Abort
   try {
     const position = await openConsistentSnapshot(conn);
     // The table may have changed since the task started: load it as the snapshot sees it.
-    if (p.replan) plan = await p.replan(conn, plan);
+    const current = await describeTable(conn, schema, table);
+    if (current) plan = buildTablePlan(p.mappings, current);
     p.onSnapshot?.(plan, position);
     await p.sink.write(controlRecords(p, plan));
     // A few writes overlap so every sink lane stays busy; statistics count acknowledged rows.
@@ -148,5 +152,5 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: Abort
   const completed = new Set(p.state.progress.completedTables ?? []);
   completed.add(tableKey(schema, table));
   p.state.progress.completedTables = [...completed];
-  if (tableError) p.state.tableErrors.push(tableError);
+  if (tableError) logger.warn('table error', { error: tableError });
 }

@@ -17,8 +17,6 @@ export class RunState {
   fullLoadStartDate?: number;
   fullLoadFinishDate?: number;
   readonly startedAt: number;
-  /** Tables that ended in `Table error`, with the reason. */
-  readonly tableErrors: string[] = [];
   /** ReloadTables requests handed over by the runner, not yet started. */
   readonly reloadRequests: { schema: string; table: string; option: string }[] = [];
   /** Saves progress now rather than at the next heartbeat (set by the runner). */

@@ -6,7 +6,7 @@ import { logger } from '../logger.js';
 import { MYSQL_ENGINES, resolveSourceConnection } from '../model/endpoint-connection.js';
 import { STOP_REASON, settleTask, type TableStatsDoc, type TaskDoc } from '../model/task.js';
 import { ACTIVE_STATUSES, transition } from '../model/task-states.js';
-import type { DocumentTable, Stored } from '../state/dynamo.js';
+import type { DocumentTable } from '../state/dynamo.js';
 import {
   ConditionFailed,
   WORK_PK,

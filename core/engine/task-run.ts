@@ -1,4 +1,5 @@
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { logger } from '../logger.js';
 import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
 import { parseTableMappings } from '../mapping/parse.js';
 import { NO_TABLES_FOUND_MESSAGE, explicitTables, selectTables } from '../mapping/select.js';
@@ -97,7 +98,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
           reload: startType === 'reload-target',
           // Kept in the persisted progress as each table starts: a resumed load must not forget the
           // positions of the tables an earlier run completed (CDC starts from the oldest).
-          replan: (conn, plan) => replanTable(ctx, conn, plan),
+          mappings,
           onSnapshot: (plan, pos) => {
             replanned.set(tableKey(plan.source.schema, plan.source.table), plan);
             (state.progress.tableSnapshots ??= {})[tableKey(plan.source.schema, plan.source.table)] = { file: pos.file, position: pos.position };
@@ -176,9 +177,9 @@ function startReloader(ctx: RunContext, plans: TablePlan[]): { stop(): Promise<v
     const requests = ctx.state.reloadRequests.splice(0);
     const todo = plans.filter((p) => requests.some((r) => r.schema === p.source.schema && r.table === p.source.table));
     current = current.then(() =>
-      runFullLoad({ plans: todo, openSource: ctx.openSource, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true }).catch(
+      runFullLoad({ plans: todo, mappings: ctx.mappings, openSource: ctx.openSource, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true }).catch(
         (e) => {
-          ctx.state.tableErrors.push(`Reload failed: ${(e as Error).message}`);
+          logger.warn('table reload failed', { taskArn: ctx.env.task.ReplicationTaskArn, error: (e as Error).message });
         },
       ),
     );
@@ -190,10 +191,4 @@ function startReloader(ctx: RunContext, plans: TablePlan[]): { stop(): Promise<v
       await current;
     },
   };
-}
-
-/** A table's plan for its definition as of now (inside its snapshot), or the old plan if it vanished. */
-async function replanTable(ctx: RunContext, conn: SourceConnection, plan: TablePlan): Promise<TablePlan> {
-  const def = await describeTable(conn, plan.source.schema, plan.source.table);
-  return def ? buildTablePlan(ctx.mappings, def) : plan;
 }
