@@ -1,6 +1,6 @@
 import { InvalidParameterValueException } from '../model/errors.js';
 import type { ApiContext } from './context.js';
-import { compileFilters, maxRecords } from './describe.js';
+import { compileFilters, paginateList } from './describe.js';
 import { ENGINE_DISPLAY_NAMES, MYSQL_ENGINES } from './endpoints.js';
 import { ENGINE_VERSIONS, INSTANCE_CLASSES } from './instances.js';
 
@@ -30,7 +30,7 @@ export async function describeEndpointTypes(_ctx: ApiContext, input: Record<stri
     'engine-name': (t: Record<string, unknown>) => t.EngineName as string,
     'endpoint-type': (t: Record<string, unknown>) => [t.EndpointType as string, (t.EndpointType as string).toUpperCase()],
   });
-  return paginateStatic(endpointTypes().filter(match), input, 'SupportedEndpointTypes');
+  return paginateList(endpointTypes().filter(match), input, 'SupportedEndpointTypes');
 }
 
 const BOOL = 'boolean';
@@ -50,7 +50,7 @@ export async function describeEndpointSettings(_ctx: ApiContext, input: Record<s
   const engine = String(input.EngineName).toLowerCase();
   if (!(engine in ENGINE_DISPLAY_NAMES)) throw new InvalidParameterValueException(`Invalid engine name: ${input.EngineName}`);
   const settings = engine === 'kinesis' ? KINESIS_SETTINGS : MYSQL_ENGINES.has(engine) ? MYSQL_SETTINGS : [];
-  return paginateStatic(settings, input, 'EndpointSettings');
+  return paginateList(settings, input, 'EndpointSettings');
 }
 
 export async function describeOrderableReplicationInstances(_ctx: ApiContext, input: Record<string, unknown>) {
@@ -66,7 +66,7 @@ export async function describeOrderableReplicationInstances(_ctx: ApiContext, in
       AvailabilityZones: ['a', 'b', 'c'].map((z) => `${_ctx.scope.region}${z}`),
     })),
   );
-  return paginateStatic(all, input, 'OrderableReplicationInstances');
+  return paginateList(all, input, 'OrderableReplicationInstances');
 }
 
 export async function describeAccountAttributes(ctx: ApiContext) {
@@ -81,13 +81,4 @@ export async function describeAccountAttributes(ctx: ApiContext) {
     ],
     UniqueAccountIdentifier: ctx.scope.account,
   };
-}
-
-function paginateStatic(items: unknown[], input: Record<string, unknown>, key: string) {
-  const limit = maxRecords(input.MaxRecords, { min: 20, max: 100, def: 100 });
-  const start = input.Marker ? Number(Buffer.from(String(input.Marker), 'base64url').toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException('Invalid Marker');
-  const slice = items.slice(start, start + limit);
-  const next = start + limit < items.length ? Buffer.from(String(start + limit)).toString('base64url') : undefined;
-  return { [key]: slice, ...(next ? { Marker: next } : {}) };
 }

@@ -84,6 +84,15 @@ export function notFoundIfEmpty<T>(items: T[], filters: unknown, message: string
   return items;
 }
 
+/** One page of an in-memory list (catalogues, schema names); the Marker is the next index. */
+export function paginateList(items: readonly unknown[], input: Record<string, unknown>, key: string): Record<string, unknown> {
+  const limit = maxRecords(input.MaxRecords);
+  const start = input.Marker ? Number(Buffer.from(String(input.Marker), 'base64url').toString()) : 0;
+  if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException('Invalid Marker');
+  const next = start + limit < items.length ? Buffer.from(String(start + limit)).toString('base64url') : undefined;
+  return { [key]: items.slice(start, start + limit), ...(next ? { Marker: next } : {}) };
+}
+
 /** Removes internal (`_`-prefixed) members before a document goes on the wire. */
 export function publicView<T extends Record<string, unknown>>(doc: T): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -1,7 +1,7 @@
-import { InvalidParameterValueException, InvalidResourceStateFault, ResourceNotFoundFault } from '../model/errors.js';
+import { InvalidResourceStateFault, ResourceNotFoundFault } from '../model/errors.js';
 import { resolveSourceConnection } from '../model/endpoint-connection.js';
 import type { ApiContext } from './context.js';
-import { maxRecords } from './describe.js';
+import { paginateList } from './describe.js';
 import { MYSQL_ENGINES, getEndpoint } from './endpoints.js';
 import { getInstance } from './instances.js';
 
@@ -64,9 +64,5 @@ export async function describeRefreshSchemasStatus(ctx: ApiContext, input: Recor
 export async function describeSchemas(ctx: ApiContext, input: Record<string, unknown>) {
   const doc = await stored(ctx, input.EndpointArn as string);
   if (doc.Status !== 'successful') throw new InvalidResourceStateFault(`The last schema refresh of ${doc.EndpointArn} failed: ${doc.LastFailureMessage}`);
-  const limit = maxRecords(input.MaxRecords);
-  const start = input.Marker ? Number(Buffer.from(String(input.Marker), 'base64url').toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException('Invalid Marker');
-  const next = start + limit < doc._schemas.length ? Buffer.from(String(start + limit)).toString('base64url') : undefined;
-  return { Schemas: doc._schemas.slice(start, start + limit), ...(next ? { Marker: next } : {}) };
+  return paginateList(doc._schemas, input, 'Schemas');
 }
