@@ -220,8 +220,9 @@ export async function describeEndpoints(ctx: ApiContext, input: Record<string, u
   return { Endpoints: result.items.map(endpointView), ...(result.marker ? { Marker: result.marker } : {}) };
 }
 
-export async function* mapStored<T>(it: AsyncIterable<Stored<T>>): AsyncGenerator<{ sortKey: string; item: T }> {
-  for await (const s of it) yield { sortKey: s.key.sk, item: s.doc };
+/** Stored documents as Describe items, optionally settled (derived statuses) on the way. */
+export async function* mapStored<T>(it: AsyncIterable<Stored<T>>, settle: (doc: T) => T = (d) => d): AsyncGenerator<{ sortKey: string; item: T }> {
+  for await (const s of it) yield { sortKey: s.key.sk, item: settle(s.doc) };
 }
 
 export async function modifyEndpoint(ctx: ApiContext, input: Record<string, unknown>) {

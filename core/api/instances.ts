@@ -119,11 +119,7 @@ export async function describeReplicationInstances(ctx: ApiContext, input: Recor
   const match = compileFilters(input.Filters, instanceFilters);
   const now = ctx.now();
   const result = await page<InstanceDoc>(
-    async function* (after) {
-      for await (const s of mapStored(ctx.table.query<InstanceDoc>(resourceKey('instance', ctx.scope, '').pk, after))) {
-        yield { sortKey: s.sortKey, item: settleInstance(s.item, now) };
-      }
-    },
+    (after) => mapStored(ctx.table.query<InstanceDoc>(resourceKey('instance', ctx.scope, '').pk, after), (d) => settleInstance(d, now)),
     match,
     input.Marker,
     maxRecords(input.MaxRecords),

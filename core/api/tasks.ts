@@ -139,11 +139,7 @@ export async function describeReplicationTasks(ctx: ApiContext, input: Record<st
   const match = compileFilters(input.Filters, taskFilters);
   const now = ctx.now();
   const result = await page<TaskDoc>(
-    async function* (after) {
-      for await (const s of mapStored(ctx.table.query<TaskDoc>(resourceKey('task', ctx.scope, '').pk, after))) {
-        yield { sortKey: s.sortKey, item: settleTask(s.item, now) };
-      }
-    },
+    (after) => mapStored(ctx.table.query<TaskDoc>(resourceKey('task', ctx.scope, '').pk, after), (d) => settleTask(d, now)),
     match,
     input.Marker,
     maxRecords(input.MaxRecords),
