@@ -18,6 +18,15 @@ export interface ColumnDef {
   /** ENUM / SET labels in declaration order. */
   enumValues?: string[];
   collation: string | null;
+  /**
+   * PostgreSQL columns only: the base type's pg_type.typname (`int4`, `varchar`, `timestamptz`,
+   * `_int4` for arrays, `enum` for enum types). Its presence selects the PostgreSQL value renderer
+   * and table-def types in core/record; `dataType` then holds the nearest MySQL-vocabulary name so
+   * the mapping engine (filters, expressions) classifies the column the same way.
+   */
+  pgType?: string;
+  /** PostgreSQL text/varchar/jsonb: MapLongVarcharAs / MapJsonbAsClob of the endpoint (table-def type). */
+  pgMapAs?: 'clob' | 'nclob';
 }
 
 export interface TableDef {
@@ -40,6 +49,8 @@ export interface TableDef {
  * - DATE `YYYY-MM-DD`; DATETIME / TIMESTAMP `YYYY-MM-DD HH:MM:SS[.ffffff]` (TIMESTAMP in UTC); TIME `[-]HHH:MM:SS[.ffffff]`
  * - CHAR / VARCHAR / TEXT / ENUM (label) / SET (comma-joined labels) / JSON (its text): string
  * - BINARY / VARBINARY / BLOB / BIT: Buffer
+ * PostgreSQL columns (ColumnDef.pgType set): the server's text output of the value (UTC, ISO
+ * dates, IntervalStyle postgres), the same from the snapshot and from test_decoding; bytea: Buffer.
  */
 export type SourceValue = null | number | string | Buffer;
 

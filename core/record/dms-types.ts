@@ -23,6 +23,7 @@
 //   output (STRING length 128 / TIMESTAMP / STRING, all not null, no primary-key).
 
 import type { ColumnDef, TableDef } from '../model/table.js';
+import { isPgLobType, pgDmsColumnType } from './postgres.js';
 
 export interface DmsColumnType {
   type: string;
@@ -42,6 +43,7 @@ const LOB_TYPES = new Set([
 
 /** True for columns AWS DMS handles as LOBs (never part of a before image). */
 export function isLobColumn(col: ColumnDef): boolean {
+  if (col.pgType !== undefined) return isPgLobType(col.pgType);
   return LOB_TYPES.has(col.dataType.toLowerCase());
 }
 
@@ -58,6 +60,7 @@ function withLength(type: string, length: number | null | undefined): DmsColumnT
 
 /** DMS type of one MySQL/MariaDB column. */
 export function dmsColumnType(col: ColumnDef): DmsColumnType {
+  if (col.pgType !== undefined) return pgDmsColumnType(col);
   const t = col.dataType.toLowerCase();
   const u = col.unsigned;
   switch (t) {

@@ -3,3 +3,4 @@
 export * from './formatter.js';
 export * from './values.js';
 export * from './dms-types.js';
+export * from './postgres.js';

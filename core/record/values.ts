@@ -34,6 +34,7 @@
 
 import type { ColumnDef, SourceValue } from '../model/table.js';
 import { bitWidth } from './dms-types.js';
+import { createPgKeyTextRenderer, createPgValueRenderer } from './postgres.js';
 
 export interface ValueOptions {
   /** KinesisSettings.NoHexPrefix */
@@ -260,6 +261,7 @@ function renderFallback(v: PresentValue): string {
 
 /** Builds the JSON renderer of one column (do this once per table, not per row). */
 export function createValueRenderer(col: ColumnDef, opts: ValueOptions = {}): JsonValueRenderer {
+  if (col.pgType !== undefined) return createPgValueRenderer(col, opts);
   switch (valueKind(col)) {
     case 'int':
     case 'year': return renderInt;
@@ -288,6 +290,7 @@ export function renderValue(col: ColumnDef, value: SourceValue, opts: ValueOptio
  * with integers always exact (no scientific notation).
  */
 export function createKeyTextRenderer(col: ColumnDef, opts: ValueOptions = {}): (value: PresentValue) => string {
+  if (col.pgType !== undefined) return createPgKeyTextRenderer(col, opts);
   const kind = valueKind(col);
   if (kind === 'string' || kind === 'enum' || kind === 'date') {
     const r = createValueRenderer(col, opts);

@@ -150,6 +150,13 @@ export interface Source {
   assertReadable(position: SourcePosition): Promise<void>;
   openSnapshot(): Promise<SnapshotSession>;
   changes(opts: ChangeStreamOptions): ChangeStream;
+  /**
+   * Starts keeping the change log for `readerId` from now on, before a fresh task's full load or first
+   * read (PostgreSQL: creates its replication slot, or checks the one SlotName names); returns the
+   * position from which changes are kept. Sources whose log is kept anyway (MySQL) leave it out.
+   * A later `changes()` whose retained log is gone (slot dropped) fails instead of starting afresh.
+   */
+  retainChanges?(readerId: string): Promise<SourcePosition>;
   /** Releases source-side resources a task created (PostgreSQL: its replication slot) when the task is deleted. */
   dropTaskResources?(readerId: string): Promise<void>;
   /** Quotes an identifier for a WHERE fragment. */
