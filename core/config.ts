@@ -6,6 +6,12 @@ export interface DmsliteConfig {
   stateTable: string;
   dynamodbEndpoint?: string;
   kinesisEndpoint?: string;
+  /** Secrets Manager for endpoint credentials; unset means AWS itself. */
+  secretsManagerEndpoint?: string;
+  /** CloudWatch Logs for task logs; unset means task logs stay in the state table only. */
+  cloudWatchLogsEndpoint?: string;
+  /** SNS for event subscriptions; unset means events are recorded but not delivered. */
+  snsEndpoint?: string;
   /** Delay before `creating` resources become ready/available. */
   createDelayMs: number;
 }
@@ -17,6 +23,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DmsliteConfig 
     stateTable: env.DMSLITE_TABLE || 'dmslite-state',
     dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
     kinesisEndpoint: env.AWS_ENDPOINT_URL_KINESIS || env.AWS_ENDPOINT_URL || undefined,
+    // The SDK's own convention: AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL.
+    secretsManagerEndpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL || undefined,
+    cloudWatchLogsEndpoint: env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS || env.AWS_ENDPOINT_URL || undefined,
+    snsEndpoint: env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL || undefined,
     createDelayMs: Number(env.DMSLITE_CREATE_DELAY_MS ?? 0),
   };
 }

@@ -7,6 +7,7 @@ import { SYSTEM_SCHEMAS } from './source/mysql/metadata.js';
 import { checkSourcePrerequisites } from './source/mysql/prerequisites.js';
 import { createDynamoClient, DocumentTable } from './state/dynamo.js';
 import { secretBoxFromEnv } from './state/secrets.js';
+import { createSecretsManagerReader } from './source/credentials.js';
 
 // Wires the API's dependencies from the environment; shared by the Lambda handler, `npm start` and the runner.
 
@@ -59,7 +60,7 @@ export function apiDepsFromEnv(): ApiDeps {
   if (cached) return cached;
   const config = loadConfig();
   const table = new DocumentTable(createDynamoClient({ endpoint: config.dynamodbEndpoint, region: config.defaultRegion }), config.stateTable);
-  cached = { config, table, secrets: secretBoxFromEnv(), tester: connectionTester(config) };
+  cached = { config, table, secrets: secretBoxFromEnv(), secretReader: createSecretsManagerReader(config.secretsManagerEndpoint), tester: connectionTester(config) };
   return cached;
 }
 

@@ -24,6 +24,7 @@ export async function startRunner(opts: RunnerStartOptions = {}): Promise<Runnin
   const runner = new Runner({
     table: deps.table,
     secrets: deps.secrets,
+    secretReader: deps.secretReader,
     kinesisEndpoint: deps.config.kinesisEndpoint,
     owner: opts.owner ?? process.env.DMSLITE_RUNNER_ID,
     leaseMs: opts.leaseMs ?? (process.env.DMSLITE_LEASE_MS ? Number(process.env.DMSLITE_LEASE_MS) : undefined),

@@ -4,7 +4,7 @@ import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page } from './describe.js';
 import { MYSQL_ENGINES, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { getInstance } from './instances.js';
-import { resolveSourceConnection } from '../model/endpoint-connection.js';
+import { resolveEndpointConnection } from '../source/credentials.js';
 
 interface ConnectionDoc extends Record<string, unknown> {
   ReplicationInstanceArn: string;
@@ -55,7 +55,7 @@ async function checkEndpoint(ctx: ApiContext, endpoint: EndpointDoc): Promise<st
       return await ctx.tester.testKinesis(ks.StreamArn, ctx.scope.region);
     }
     if (MYSQL_ENGINES.has(endpoint.EngineName)) {
-      const conn = resolveSourceConnection(ctx.secrets, endpoint);
+      const conn = await resolveEndpointConnection(endpoint, ctx);
       return await ctx.tester.testSource(conn);
     }
     return `dmslite cannot test ${endpoint.EngineName} endpoints: only MySQL-compatible sources and Kinesis targets are supported`;

@@ -2,6 +2,7 @@ import type { DmsliteConfig } from '../config.js';
 import type { Scope } from '../model/arn.js';
 import type { DocumentTable } from '../state/dynamo.js';
 import type { SecretBox } from '../state/secrets.js';
+import type { SecretReader } from '../source/credentials.js';
 import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
 
 /** Checks a connection for TestConnection; returns null on success or the failure message. */
@@ -19,6 +20,8 @@ export interface ApiDeps {
   config: DmsliteConfig;
   table: DocumentTable;
   secrets: SecretBox;
+  /** Secrets Manager, for endpoints whose credentials live in a secret. */
+  secretReader: SecretReader;
   tester: ConnectionTester;
   now?: () => number;
 }

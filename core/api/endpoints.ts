@@ -156,7 +156,9 @@ function applyEndpointInput(ctx: ApiContext, base: Partial<EndpointDoc>, input: 
   if (MYSQL_ENGINES.has(engine)) {
     const ms = (doc.MySQLSettings as Record<string, unknown> | undefined) ?? {};
     const usesSecret = ms.SecretsManagerSecretId !== undefined || ms.SecretsManagerAccessRoleArn !== undefined;
-    if (usesSecret && (input.Password !== undefined || input.Username !== undefined || input.ServerName !== undefined || input.Port !== undefined)) {
+    const givenMs = (input.MySQLSettings as Record<string, unknown> | undefined) ?? {};
+    const clearText = ['Password', 'Username', 'ServerName', 'Port'].some((k) => input[k] !== undefined || givenMs[k] !== undefined);
+    if (usesSecret && clearText) {
       throw new InvalidParameterCombinationException(
         'Specify either SecretsManagerSecretId with SecretsManagerAccessRoleArn, or the user name, password, server name and port: not both',
       );
@@ -166,7 +168,11 @@ function applyEndpointInput(ctx: ApiContext, base: Partial<EndpointDoc>, input: 
         'MySQLSettings.SecretsManagerSecretId and MySQLSettings.SecretsManagerAccessRoleArn must be provided together',
       );
     }
-    if (!usesSecret) {
+    if (usesSecret) {
+      // The secret replaces any clear-text credentials an earlier version of the endpoint had.
+      for (const k of ['_password', '_settingsPassword', 'Username', 'ServerName', 'Port']) delete doc[k];
+      for (const k of ['Username', 'ServerName', 'Port']) delete ms[k];
+    } else {
       if (!doc._password && !doc._settingsPassword) throw new InvalidParameterValueException('Password must be provided');
       if (!doc.Username && !ms.Username) throw new InvalidParameterValueException('Username must be provided');
       if (!doc.ServerName && !ms.ServerName) throw new InvalidParameterValueException('ServerName must be provided');

@@ -1,5 +1,5 @@
 import { InvalidResourceStateFault, ResourceNotFoundFault } from '../model/errors.js';
-import { resolveSourceConnection } from '../model/endpoint-connection.js';
+import { resolveEndpointConnection } from '../source/credentials.js';
 import type { ApiContext } from './context.js';
 import { paginateList } from './describe.js';
 import { MYSQL_ENGINES, getEndpoint } from './endpoints.js';
@@ -31,7 +31,7 @@ export async function refreshSchemas(ctx: ApiContext, input: Record<string, unkn
     failure = `Schemas of ${endpoint.doc.EngineName} endpoints cannot be listed: only MySQL-compatible endpoints have schemas in dmslite`;
   } else {
     try {
-      schemas = await ctx.tester.listSchemas(resolveSourceConnection(ctx.secrets, endpoint.doc));
+      schemas = await ctx.tester.listSchemas(await resolveEndpointConnection(endpoint.doc, ctx));
     } catch (e) {
       failure = (e as Error).message;
     }

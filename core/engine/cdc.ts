@@ -369,6 +369,8 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     const delay = RECONNECT_DELAYS_MS[Math.min(attempt++, RECONNECT_DELAYS_MS.length - 1)];
     logger.warn('binlog reader lost the source; reconnecting', { taskArn: ctx.env.task.ReplicationTaskArn, error: failed, delayMs: delay, position });
     await sleep(delay, ctx.signal);
+    // Credentials are read again at every reconnect (a rotated secret takes effect here).
+    if (ctx.env.refreshSource) ctx.env.source = await ctx.env.refreshSource().catch(() => ctx.env.source);
     if (attempt > 1000) throw new TaskFailure(`Lost the source and could not reconnect: ${failed.message}`);
   }
   await Promise.allSettled(inflight.toArray().map((f) => f.promise));

@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KinesisSettings } from '../record/formatter.js';
 import { logger } from '../logger.js';
-import { MYSQL_ENGINES, resolveSourceConnection } from '../model/endpoint-connection.js';
+import { MYSQL_ENGINES } from '../model/endpoint-connection.js';
+import { resolveEndpointConnection, type SecretReader } from '../source/credentials.js';
 import { STOP_REASON, settleTask, type TableStatsDoc, type TaskDoc } from '../model/task.js';
 import { ACTIVE_STATUSES, transition } from '../model/task-states.js';
 import type { DocumentTable } from '../state/dynamo.js';
@@ -28,6 +29,8 @@ import { executeTask, type RunOutcome } from './task-run.js';
 export interface RunnerOptions {
   table: DocumentTable;
   secrets: SecretBox;
+  /** Secrets Manager, read at every task start and reconnect for secret-based endpoints. */
+  secretReader: SecretReader;
   kinesisEndpoint?: string;
   owner?: string;
   /** Lease length (default 10 s); a dead runner's tasks move after this. */
@@ -55,6 +58,7 @@ export class Runner {
   readonly owner: string;
   private readonly table: DocumentTable;
   private readonly secrets: SecretBox;
+  private readonly secretReader: SecretReader;
   private readonly kinesisEndpoint?: string;
   private readonly leaseSeconds: number;
   private readonly heartbeatMs: number;
@@ -68,6 +72,7 @@ export class Runner {
   constructor(opts: RunnerOptions) {
     this.table = opts.table;
     this.secrets = opts.secrets;
+    this.secretReader = opts.secretReader;
     this.kinesisEndpoint = opts.kinesisEndpoint;
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.leaseSeconds = (opts.leaseMs ?? 10_000) / 1000;
@@ -197,9 +202,11 @@ export class Runner {
     if (!MYSQL_ENGINES.has(String(source.doc.EngineName))) {
       throw new Error(`dmslite migrates from MySQL-compatible sources only; the source endpoint engine is ${source.doc.EngineName}`);
     }
+    const credentials = () => resolveEndpointConnection(source.doc, { secrets: this.secrets, secretReader: this.secretReader });
     return {
       task,
-      source: resolveSourceConnection(this.secrets, source.doc),
+      source: await credentials(),
+      refreshSource: credentials,
       kinesis: target.doc.KinesisSettings as KinesisSettings & { StreamArn: string },
       kinesisEndpoint: this.kinesisEndpoint,
       now: this.now,

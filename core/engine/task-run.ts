@@ -24,6 +24,8 @@ export interface TaskRunEnv {
   source: SourceEndpointConnection;
   kinesis: KinesisSettings & { StreamArn: string };
   kinesisEndpoint?: string;
+  /** Reads the source credentials again (a Secrets Manager secret is read at every connection). */
+  refreshSource?: () => Promise<SourceEndpointConnection>;
   now: () => number;
 }
 
@@ -65,6 +67,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
       beforeImage: settings.beforeImage ? { fieldName: settings.beforeImage.fieldName, columnFilter: settings.beforeImage.columnFilter } : null,
     });
     const openSource = async () => {
+      if (env.refreshSource) env.source = await env.refreshSource();
       try {
         return await openConnection({ host: env.source.host, port: env.source.port, user: env.source.user, password: env.source.password, database: env.source.database });
       } catch (e) {
