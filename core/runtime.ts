@@ -8,6 +8,8 @@ import { checkSourcePrerequisites } from './source/mysql/prerequisites.js';
 import { createDynamoClient, DocumentTable } from './state/dynamo.js';
 import { secretBoxFromEnv } from './state/secrets.js';
 import { createSecretsManagerReader } from './source/credentials.js';
+import { createEventRecorder } from './observe/events.js';
+import { createSnsNotifier } from './observe/sns.js';
 
 // Wires the API's dependencies from the environment; shared by the Lambda handler, `npm start` and the runner.
 
@@ -60,7 +62,16 @@ export function apiDepsFromEnv(): ApiDeps {
   if (cached) return cached;
   const config = loadConfig();
   const table = new DocumentTable(createDynamoClient({ endpoint: config.dynamodbEndpoint, region: config.defaultRegion }), config.stateTable);
-  cached = { config, table, secrets: secretBoxFromEnv(), secretReader: createSecretsManagerReader(config.secretsManagerEndpoint), tester: connectionTester(config) };
+  const notifier = config.snsEndpoint ? createSnsNotifier(config.snsEndpoint, config.defaultRegion) : undefined;
+  cached = {
+    config,
+    table,
+    secrets: secretBoxFromEnv(),
+    secretReader: createSecretsManagerReader(config.secretsManagerEndpoint),
+    tester: connectionTester(config),
+    events: createEventRecorder({ table, notifier }),
+    notifier,
+  };
   return cached;
 }
 

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { Runner } from '../core/engine/runner.js';
 import { logger } from '../core/logger.js';
 import { apiDepsFromEnv } from '../core/runtime.js';
+import { createTaskObserver } from '../core/observe/run-observer.js';
 
 // The long-running runner (a container in AWS): claims started tasks from DynamoDB and runs them.
 // Env: the API's (DMSLITE_TABLE, AWS_ENDPOINT_URL_*...), plus DMSLITE_RUNNER_ID, DMSLITE_LEASE_MS,
@@ -30,6 +31,7 @@ export async function startRunner(opts: RunnerStartOptions = {}): Promise<Runnin
     leaseMs: opts.leaseMs ?? (process.env.DMSLITE_LEASE_MS ? Number(process.env.DMSLITE_LEASE_MS) : undefined),
     heartbeatMs: opts.heartbeatMs ?? (process.env.DMSLITE_HEARTBEAT_MS ? Number(process.env.DMSLITE_HEARTBEAT_MS) : undefined),
     healthFile: process.env.DMSLITE_HEALTH_FILE || undefined,
+    observer: createTaskObserver({ table: deps.table, events: deps.events, cloudWatchLogsEndpoint: deps.config.cloudWatchLogsEndpoint }),
   });
   runner.start();
   return { runner, stop: () => runner.stop() };

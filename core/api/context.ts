@@ -3,6 +3,8 @@ import type { Scope } from '../model/arn.js';
 import type { DocumentTable } from '../state/dynamo.js';
 import type { SecretBox } from '../state/secrets.js';
 import type { SecretReader } from '../source/credentials.js';
+import type { EventRecorder } from '../observe/events.js';
+import type { EventNotifier } from '../observe/sns.js';
 import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
 
 /** Checks a connection for TestConnection; returns null on success or the failure message. */
@@ -23,6 +25,10 @@ export interface ApiDeps {
   /** Secrets Manager, for endpoints whose credentials live in a secret. */
   secretReader: SecretReader;
   tester: ConnectionTester;
+  /** Records DMS events (and delivers them to subscriptions). */
+  events: EventRecorder;
+  /** SNS, when an endpoint for it is configured: event subscriptions' topics are checked against it. */
+  notifier?: EventNotifier;
   now?: () => number;
 }
 

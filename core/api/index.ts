@@ -3,6 +3,15 @@ import { DmsFault, UnknownOperationException } from '../model/errors.js';
 import { describeAccountAttributes, describeEndpointSettings, describeEndpointTypes, describeOrderableReplicationInstances } from './catalog.js';
 import { deleteConnection, describeConnections, testConnection } from './connections.js';
 import { epochSeconds, type ApiContext, type ApiDeps } from './context.js';
+import {
+  createEventSubscription,
+  deleteEventSubscription,
+  describeEventCategories,
+  describeEvents,
+  describeEventSubscriptions,
+  modifyEventSubscription,
+} from './events.js';
+import { describeReplicationInstanceTaskLogs } from './task-logs.js';
 import { createEndpoint, deleteEndpoint, describeEndpoints, modifyEndpoint } from './endpoints.js';
 import {
   createReplicationInstance,
@@ -75,6 +84,13 @@ const OPERATIONS: Record<string, Operation> = {
   AddTagsToResource: addTagsToResource,
   RemoveTagsFromResource: removeTagsFromResource,
   ListTagsForResource: listTagsForResource,
+  DescribeEvents: describeEvents,
+  DescribeEventCategories: describeEventCategories,
+  CreateEventSubscription: createEventSubscription,
+  DescribeEventSubscriptions: describeEventSubscriptions,
+  ModifyEventSubscription: modifyEventSubscription,
+  DeleteEventSubscription: deleteEventSubscription,
+  DescribeReplicationInstanceTaskLogs: describeReplicationInstanceTaskLogs,
 };
 
 export const IMPLEMENTED_OPERATIONS = Object.keys(OPERATIONS);

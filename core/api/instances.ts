@@ -10,6 +10,7 @@ import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { deleteConnectionsOf, mapStored } from './endpoints.js';
 import { groupKey, subnetGroupForInstance } from './subnet-groups.js';
+import { instanceChangeEvents } from '../observe/instance-events.js';
 
 export const INSTANCE_CLASSES = [
   'dms.t2.micro', 'dms.t2.small', 'dms.t2.medium', 'dms.t2.large',
@@ -112,6 +113,12 @@ export async function createReplicationInstance(ctx: ApiContext, input: Record<s
     }
     throw e;
   }
+  // Readiness is derived on read: `created` is dated when the instance becomes available.
+  await ctx.events.record(
+    ctx.scope,
+    { kind: 'instance.creating', sourceType: 'replication-instance', sourceId: identifier, instanceId: identifier },
+    { kind: 'instance.created', sourceType: 'replication-instance', sourceId: identifier, instanceId: identifier, date: doc._readyAt },
+  );
   return { ReplicationInstance: publicView(doc) };
 }
 
@@ -135,8 +142,10 @@ export async function modifyReplicationInstance(ctx: ApiContext, input: Record<s
   const arn = input.ReplicationInstanceArn as string;
   requireArn('ReplicationInstanceArn', arn, 'rep');
   let out: InstanceDoc | undefined;
+  let before: InstanceDoc | undefined;
   await mutate<InstanceDoc>(ctx.table, resourceKey('instance', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Replication instance ${arn} not found`);
+    before = current.doc;
     const doc = { ...settleInstance(current.doc, ctx.now()) };
     if (doc.ReplicationInstanceStatus !== 'available') {
       throw new InvalidResourceStateFault(`Replication instance ${arn} is not in available state`);
@@ -162,6 +171,7 @@ export async function modifyReplicationInstance(ctx: ApiContext, input: Record<s
     if (e instanceof ConditionFailed && e.index === 1) throw new ResourceAlreadyExistsFault('The specified replication instance already exists');
     throw e;
   });
+  await ctx.events.record(ctx.scope, ...instanceChangeEvents(before!, out!));
   return { ReplicationInstance: publicView(out!) };
 }
 
@@ -182,6 +192,12 @@ export async function deleteReplicationInstance(ctx: ApiContext, input: Record<s
     ];
   });
   await deleteConnectionsOf(ctx, (c) => c.ReplicationInstanceArn === arn);
+  const id = out!.ReplicationInstanceIdentifier;
+  await ctx.events.record(
+    ctx.scope,
+    { kind: 'instance.deleting', sourceType: 'replication-instance', sourceId: id, instanceId: id },
+    { kind: 'instance.deleted', sourceType: 'replication-instance', sourceId: id, instanceId: id },
+  );
   return { ReplicationInstance: publicView({ ...out!, ReplicationInstanceStatus: 'deleting' }) };
 }
 

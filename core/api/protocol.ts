@@ -22,6 +22,9 @@ interface Shape {
   v?: string;
 }
 const SHAPES = model.shapes as Record<string, Shape>;
+// botocore's SourceType enum lists only replication-instance; the API reference documents
+// `replication-instance | endpoint | replication-task` (API_Event), and tasks do have events.
+SHAPES.SourceType = { ...SHAPES.SourceType, e: ['replication-instance', 'endpoint', 'replication-task'] };
 const OPERATIONS = model.operations as Record<string, string | null>;
 
 export interface HttpResult {

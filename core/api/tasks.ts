@@ -27,6 +27,8 @@ import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from '.
 import { ENGINE_DISPLAY_NAMES, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { getInstance } from './instances.js';
 import { settleTask, type TaskDoc, type TableStatsDoc } from '../model/task.js';
+import { deleteTaskLogTail } from '../observe/log-store.js';
+import { withLogDestination } from '../observe/task-log.js';
 
 export type { TaskDoc };
 
@@ -103,7 +105,7 @@ export async function createReplicationTask(ctx: ApiContext, input: Record<strin
     ReplicationInstanceArn: instance.doc.ReplicationInstanceArn,
     MigrationType: input.MigrationType as TaskDoc['MigrationType'],
     TableMappings: mappings,
-    ReplicationTaskSettings: settings.json,
+    ReplicationTaskSettings: withLogDestination(settings.json, instance.doc.ReplicationInstanceIdentifier, arn),
     Status: 'creating',
     ReplicationTaskCreationDate: now,
     ...(input.CdcStartPosition !== undefined ? { CdcStartPosition: input.CdcStartPosition as string } : {}),
@@ -132,6 +134,7 @@ export async function createReplicationTask(ctx: ApiContext, input: Record<strin
     }
     throw e;
   }
+  await ctx.events.record(ctx.scope, { kind: 'task.created', sourceType: 'replication-task', sourceId: identifier, instanceId: instance.doc.ReplicationInstanceIdentifier });
   return { ReplicationTask: taskView(doc) };
 }
 
@@ -173,6 +176,8 @@ export async function modifyReplicationTask(ctx: ApiContext, input: Record<strin
   const arn = input.ReplicationTaskArn as string;
   if (input.TableMappings !== undefined) parseTableMappings(input.TableMappings as string);
   validateCdcOptions(input);
+  // Logging.CloudWatchLogGroup names the task's replication instance.
+  const logInstanceId = input.ReplicationTaskSettings !== undefined ? await instanceIdOf(ctx, (await getTask(ctx, arn)).doc) : undefined;
   const doc = await updateTask(ctx, arn, ({ doc: current }) => {
     const next = transition(current.Status, 'modify');
     if (!next) {
@@ -190,6 +195,7 @@ export async function modifyReplicationTask(ctx: ApiContext, input: Record<strin
         input.ReplicationTaskSettings as string,
         JSON.parse(current.ReplicationTaskSettings) as TaskSettingsDocument,
       ).json;
+      if (logInstanceId) doc.ReplicationTaskSettings = withLogDestination(doc.ReplicationTaskSettings, logInstanceId, arn);
     }
     applyCdcOptions(doc, input);
     if (input.TaskData !== undefined) doc.TaskData = input.TaskData as string;
@@ -209,6 +215,7 @@ export async function modifyReplicationTask(ctx: ApiContext, input: Record<strin
     if (e instanceof ConditionFailed && e.index === 1) throw new ResourceAlreadyExistsFault('The specified replication task already exists');
     throw e;
   });
+  await ctx.events.record(ctx.scope, { kind: 'task.modified', sourceType: 'replication-task', sourceId: doc.ReplicationTaskIdentifier, instanceId: await instanceIdOf(ctx, doc) });
   // AWS answers `modifying`; the change is already applied, so the next Describe shows the settled status.
   return { ReplicationTask: taskView({ ...doc, Status: 'modifying' }) };
 }
@@ -288,7 +295,15 @@ export async function deleteReplicationTask(ctx: ApiContext, input: Record<strin
   for (let i = 0; i < stats.length; i += 25) {
     await Promise.all(stats.slice(i, i + 25).map((s) => ctx.table.write([{ kind: 'delete', key: s.key }]).catch(() => undefined)));
   }
+  await deleteTaskLogTail(ctx.table, arn).catch(() => undefined);
+  await ctx.events.record(ctx.scope, { kind: 'task.deleted', sourceType: 'replication-task', sourceId: doc!.ReplicationTaskIdentifier, instanceId: await instanceIdOf(ctx, doc!) });
   return { ReplicationTask: taskView(doc!) };
+}
+
+/** The identifier of a task's replication instance, for events' `replication-instance-id` filter. */
+async function instanceIdOf(ctx: ApiContext, task: TaskDoc): Promise<string | undefined> {
+  const found = await ctx.table.get<{ ReplicationInstanceIdentifier: string }>(resourceKey('instance', ctx.scope, task.ReplicationInstanceArn)).catch(() => null);
+  return found?.doc.ReplicationInstanceIdentifier;
 }
 
 const tableStatsFilters = {

@@ -80,6 +80,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     await conn.close().catch(() => undefined);
   }
 
+  ctx.log.info('SOURCE_CAPTURE', `${fresh ? 'Starting' : 'Resuming'} change capture from binlog position '${start.file}:${start.position}'`);
   const tracked = new Map<string, Tracked>();
   for (const plan of plans) {
     const key = tableKey(plan.source.schema, plan.source.table);
@@ -139,6 +140,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
         entry.settled = true;
         if (e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError) {
           logger.warn('record refused', { taskArn: env.task.ReplicationTaskArn, error: e.message });
+          ctx.log.warn('TARGET_APPLY', `Record refused by the target: ${e.message}`);
         } else {
           entry.error = e;
         }
@@ -254,6 +256,9 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
 
   const onDdl = async (e: Extract<BinlogEvent, { kind: 'ddl' }>) => {
     const ddl = parseDdl(e.sql, e.schema);
+    if (ddl.tables.some((t) => tracked.has(tableKey(t.schema, t.table)) || (ddl.kind === 'create' && matchesSelection(ctx.mappings, t.schema, t.table, 'table')))) {
+      ctx.log.info('SOURCE_CAPTURE', `DDL captured: ${ddl.kind} of ${ddl.tables.map((t) => `'${t.schema}'.'${t.table}'`).join(', ')} at '${e.position.file}:${e.position.position}'`);
+    }
     const records: KinesisRecord[] = [];
     const ddlCounts = new Map<string, { inserts: number; updates: number; deletes: number; ddls: number }>();
     for (let i = 0; i < ddl.tables.length; i++) {
@@ -368,9 +373,15 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     delivered = 0;
     const delay = RECONNECT_DELAYS_MS[Math.min(attempt++, RECONNECT_DELAYS_MS.length - 1)];
     logger.warn('binlog reader lost the source; reconnecting', { taskArn: ctx.env.task.ReplicationTaskArn, error: failed, delayMs: delay, position });
+    ctx.log.warn('SOURCE_CAPTURE', `Lost the source connection (${failed.message}); reconnecting in ${delay} ms from '${position.file}:${position.position}' (attempt ${attempt})`);
     await sleep(delay, ctx.signal);
     // Credentials are read again at every reconnect (a rotated secret takes effect here).
-    if (ctx.env.refreshSource) ctx.env.source = await ctx.env.refreshSource().catch(() => ctx.env.source);
+    if (ctx.env.refreshSource) {
+      ctx.env.source = await ctx.env.refreshSource().catch((e: Error) => {
+        ctx.log.error('SOURCE_CAPTURE', `Cannot read the source credentials again: ${e.message}`);
+        return ctx.env.source;
+      });
+    }
     if (attempt > 1000) throw new TaskFailure(`Lost the source and could not reconnect: ${failed.message}`);
   }
   await Promise.allSettled(inflight.toArray().map((f) => f.promise));

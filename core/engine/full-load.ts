@@ -1,4 +1,5 @@
 import { logger } from '../logger.js';
+import type { TaskLog } from '../observe/task-log.js';
 import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
 import type { TableMappings } from '../mapping/types.js';
 import { describeTable } from '../source/mysql/metadata.js';
@@ -30,6 +31,7 @@ export interface FullLoadParams {
   mappings: TableMappings;
   /** Called with each table's snapshot position (the binlog position its rows correspond to). */
   onSnapshot?: (plan: TablePlan, position: BinlogPosition) => void;
+  log?: TaskLog;
 }
 
 /** Sink writes of one table that may be unacknowledged at once. */
@@ -88,8 +90,10 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: Abort
     delete s.FullLoadEndTime;
     if (p.reload) s.FullLoadReloaded = true;
   });
+  p.log?.info('TASK_MANAGER', `Start loading table '${schema}'.'${table}'${p.reload ? ' (reload)' : ''}`);
   const conn = await p.openSource();
   let tableError: string | undefined;
+  let rowsSent = 0;
   try {
     const position = await openConsistentSnapshot(conn);
     // The table may have changed since the task started: load it as the snapshot sees it.
@@ -102,15 +106,19 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: Abort
     let writeError: unknown;
     const deliver = (records: KinesisRecord[]) =>
       p.sink.write(records).then(
-        () => stats((s) => {
-          s.FullLoadRows += records.length;
-        }),
+        () => {
+          rowsSent += records.length;
+          stats((s) => {
+            s.FullLoadRows += records.length;
+          });
+        },
         (e) => {
           if (!(e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError)) {
             writeError ??= e;
             return;
           }
           tableError ??= `Table ${schema}.${table}: ${e.message}`;
+          rowsSent += records.length - e.records.length;
           stats((s) => {
             s.FullLoadRows += records.length - e.records.length;
             s.FullLoadErrorRows += e.records.length;
@@ -153,4 +161,7 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: Abort
   completed.add(tableKey(schema, table));
   p.state.progress.completedTables = [...completed];
   if (tableError) logger.warn('table error', { error: tableError });
+  p.log?.info('SOURCE_UNLOAD', `Unload finished for table '${schema}'.'${table}'. ${rowsSent} rows sent.`);
+  if (tableError) p.log?.error('TARGET_LOAD', `Table '${schema}'.'${table}' error: ${tableError}`);
+  p.log?.info('TASK_MANAGER', `Table '${schema}'.'${table}' loading finished. ${rowsSent} records transferred.`);
 }

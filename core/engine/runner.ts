@@ -20,6 +20,7 @@ import {
 } from '../state/resources.js';
 import type { SecretBox } from '../state/secrets.js';
 import { RunState } from './run-state.js';
+import { createTaskObserver, type TaskObserver } from '../observe/run-observer.js';
 import { executeTask, type RunOutcome } from './task-run.js';
 
 // The runner: finds started tasks in DynamoDB, claims each with a lease (owner + expiry, renewed by a
@@ -40,6 +41,8 @@ export interface RunnerOptions {
   now?: () => number;
   /** A file touched after every successful poll (the container's health check reads its age). */
   healthFile?: string;
+  /** Task logs and DMS events of the runs (none by default). */
+  observer?: TaskObserver;
 }
 
 interface Execution {
@@ -68,6 +71,7 @@ export class Runner {
   private ticking?: Promise<void>;
   private stopped = false;
   private readonly healthFile?: string;
+  private readonly observer: TaskObserver;
 
   constructor(opts: RunnerOptions) {
     this.table = opts.table;
@@ -79,6 +83,7 @@ export class Runner {
     this.heartbeatMs = opts.heartbeatMs ?? 500;
     this.now = opts.now ?? nowSeconds;
     this.healthFile = opts.healthFile;
+    this.observer = opts.observer ?? createTaskObserver({ table: opts.table });
   }
 
   start(): void {
@@ -157,6 +162,7 @@ export class Runner {
       return;
     }
     logger.info('task claimed', { taskArn: w.arn, owner: this.owner, startType: claimed._run?.type });
+    if (task.Status === 'starting') await this.observer.started(scope, claimed).catch(() => undefined);
     // Taken over from a runner that died or handed it over: resume from its last persisted progress.
     const run = task.Status === 'running' && claimed._run ? { ...claimed, _run: { ...claimed._run, type: 'resume-processing' as const } } : claimed;
     await this.launch(w.arn, scope, run);
@@ -176,12 +182,16 @@ export class Runner {
     this.executions.set(arn, ex);
     ex.done = (async () => {
       let outcome: RunOutcome;
+      let password: string | undefined;
+      const log = await this.observer.openLog(scope, task, () => (password ? [password] : [])).catch(() => null);
       try {
         const env = await this.environment(scope, task);
-        outcome = await executeTask(env, state, controller.signal);
+        password = env.source.password;
+        outcome = await executeTask({ ...env, ...(log ? { log } : {}) }, state, controller.signal);
       } catch (e) {
         outcome = { status: 'failed', message: (e as Error).message };
       }
+      if (log) await (ex.lost ? log.close() : this.observer.closeLog(task, outcome, log)).catch(() => undefined);
       try {
         if (!ex.lost) await this.finish(ex, outcome, state).catch((e) => logger.error('task finish failed', { taskArn: arn, error: e as Error }));
       } finally {
@@ -254,7 +264,9 @@ export class Runner {
   /** Writes the outcome: status through the transition table, stop reason, statistics; drops the lease and work item. */
   private async finish(ex: Execution, outcome: RunOutcome, state: RunState | null): Promise<void> {
     if (state) await this.persistTableStats(ex);
+    let written: TaskDoc | undefined;
     await mutate<TaskDoc>(this.table, resourceKey('task', ex.scope, ex.arn), (current) => {
+      written = undefined;
       if (!current || current.doc._lease?.owner !== this.owner) return null;
       const doc = current.doc;
       const now = this.now();
@@ -275,11 +287,13 @@ export class Runner {
       };
       delete next._lease;
       delete next._stopRequestedAt;
+      written = next;
       return [
         { kind: 'put', key: current.key, doc: next, ifVersion: current.version },
         { kind: 'delete', key: workKey(ex.arn) },
       ];
     });
+    if (written) await this.observer.finished(ex.scope, written, outcome.status === 'failed' ? outcome : { status: 'stopped', stopReason: written.StopReason ?? outcome.stopReason }).catch(() => undefined);
     logger.info('task finished', { taskArn: ex.arn, outcome: outcome.status, ...(outcome.status === 'stopped' ? { stopReason: outcome.stopReason } : { message: outcome.message }) });
   }
 

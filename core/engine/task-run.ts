@@ -1,5 +1,6 @@
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { logger } from '../logger.js';
+import { NO_TASK_LOG, type TaskLog } from '../observe/task-log.js';
 import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
 import { parseTableMappings } from '../mapping/parse.js';
 import { NO_TABLES_FOUND_MESSAGE, explicitTables, selectTables } from '../mapping/select.js';
@@ -26,6 +27,8 @@ export interface TaskRunEnv {
   kinesisEndpoint?: string;
   /** Reads the source credentials again (a Secrets Manager secret is read at every connection). */
   refreshSource?: () => Promise<SourceEndpointConnection>;
+  /** The task log (Logging.EnableLogging); never on the per-row path. */
+  log?: TaskLog;
   now: () => number;
 }
 
@@ -44,6 +47,7 @@ export interface RunContext {
   openSource: () => Promise<SourceConnection>;
   signal: AbortSignal;
   now: () => number;
+  log: TaskLog;
 }
 
 export class TaskFailure extends Error {}
@@ -74,7 +78,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
         throw new TaskFailure(`Cannot connect to the ${env.source.engineName} source endpoint ${env.source.host}:${env.source.port}: ${(e as Error).message}`);
       }
     };
-    const ctx: RunContext = { env, state, settings, mappings, formatter, sink, openSource, signal, now: env.now };
+    const ctx: RunContext = { env, state, settings, mappings, formatter, sink, openSource, signal, now: env.now, log: env.log ?? NO_TASK_LOG };
     let plans = await discoverTables(ctx);
     reloader = startReloader(ctx, plans);
     const type = env.task.MigrationType;
@@ -99,6 +103,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
           signal,
           now: env.now,
           reload: startType === 'reload-target',
+          log: ctx.log,
           // Kept in the persisted progress as each table starts: a resumed load must not forget the
           // positions of the tables an earlier run completed (CDC starts from the oldest).
           mappings,
@@ -110,6 +115,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
         await sink.flush();
         state.fullLoadFinishDate = env.now();
         state.progress.fullLoadDone = true;
+        ctx.log.info('TASK_MANAGER', `All tables are loaded: full load finished for ${plans.length} table${plans.length === 1 ? '' : 's'}`);
         // CDC follows the definitions the snapshots saw.
         plans = plans.map((p) => replanned.get(tableKey(p.source.schema, p.source.table)) ?? p);
         if (settings.stopTaskCachedChangesNotApplied && type === 'full-load-and-cdc') return { status: 'stopped', stopReason: STOP_REASON.afterFullLoad };
@@ -156,6 +162,8 @@ export async function discoverTables(ctx: RunContext): Promise<TablePlan[]> {
       );
     }
     if (selected.length === 0 && ctx.settings.failOnNoTablesCaptured !== false) throw new TaskFailure(NO_TABLES_FOUND_MESSAGE);
+    const names = selected.slice(0, 20).map((t) => `'${t.schema}'.'${t.table}'`).join(', ');
+    ctx.log.info('TABLES_MANAGER', `${selected.length} table${selected.length === 1 ? '' : 's'} selected by the table mappings${selected.length ? `: ${names}${selected.length > 20 ? ', ...' : ''}` : ''}`);
     const plans: TablePlan[] = [];
     for (const t of selected) {
       const def = await describeTable(conn, t.schema, t.table);
@@ -180,9 +188,10 @@ function startReloader(ctx: RunContext, plans: TablePlan[]): { stop(): Promise<v
     const requests = ctx.state.reloadRequests.splice(0);
     const todo = plans.filter((p) => requests.some((r) => r.schema === p.source.schema && r.table === p.source.table));
     current = current.then(() =>
-      runFullLoad({ plans: todo, mappings: ctx.mappings, openSource: ctx.openSource, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true }).catch(
+      runFullLoad({ plans: todo, mappings: ctx.mappings, openSource: ctx.openSource, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true, log: ctx.log }).catch(
         (e) => {
           logger.warn('table reload failed', { taskArn: ctx.env.task.ReplicationTaskArn, error: (e as Error).message });
+          ctx.log.error('TASK_MANAGER', `Table reload failed: ${(e as Error).message}`);
         },
       ),
     );

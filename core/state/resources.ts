@@ -7,6 +7,9 @@ import type { Scope } from '../model/arn.js';
 //   work                            / <task arn>             tasks a runner must own
 //   tstats#<task arn>               / <schema>\0<table>      table statistics
 //   conn#<account>#<region>         / <instance>|<endpoint>  connection test results
+//   tasklog#<task arn>              / tail                   a task's recent log lines and total size
+//   evt#<account>#<region>          / <time>#<random>        DMS events, in time order
+//   esub#<account>#<region>         / <name, lower>          event subscriptions
 
 export type ResourceKind = 'endpoint' | 'instance' | 'task' | 'subgrp' | 'cert';
 
@@ -30,6 +33,11 @@ export const connectionKey = (scope: Scope, instanceArn: string, endpointArn: st
   sk: `${instanceArn}|${endpointArn}`,
 });
 export const connectionPk = (scope: Scope): string => `conn#${scope.account}#${scope.region}`;
+
+export const taskLogKey = (taskArn: string): Key => ({ pk: `tasklog#${taskArn}`, sk: 'tail' });
+export const eventPk = (scope: Scope): string => `evt#${scope.account}#${scope.region}`;
+export const subscriptionPk = (scope: Scope): string => `esub#${scope.account}#${scope.region}`;
+export const subscriptionKey = (scope: Scope, name: string): Key => ({ pk: subscriptionPk(scope), sk: name.toLowerCase() });
 
 export type { Stored, WriteOp };
 export { ConditionFailed, DocumentTable };
