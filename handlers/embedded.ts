@@ -94,7 +94,8 @@ export async function startDynamoDbLocal(opts: { dataDir?: string; port?: number
     { cwd, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(endpoint, child, 'DynamoDB Local');
+  // A JVM start can take a minute on a loaded machine.
+  await waitForHttp(endpoint, child, 'DynamoDB Local', 120_000);
   return {
     endpoint,
     port,

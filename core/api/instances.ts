@@ -116,7 +116,7 @@ export async function createReplicationInstance(ctx: ApiContext, input: Record<s
   // Readiness is derived on read: `created` is dated when the instance becomes available.
   await ctx.events.record(
     ctx.scope,
-    { kind: 'instance.creating', sourceType: 'replication-instance', sourceId: identifier, instanceId: identifier },
+    { kind: 'instance.creating', sourceType: 'replication-instance', sourceId: identifier, instanceId: identifier, date: now },
     { kind: 'instance.created', sourceType: 'replication-instance', sourceId: identifier, instanceId: identifier, date: doc._readyAt },
   );
   return { ReplicationInstance: publicView(doc) };

@@ -108,19 +108,19 @@ export function eventDoc(e: DmsEventInput, now: number): EventDoc {
   };
 }
 
-/** Sort key: time order, unique. */
-export function eventSortKey(date: number): string {
-  return `${new Date(date * 1000).toISOString()}#${randomBytes(4).toString('hex')}`;
+/** Sort key: time order (events recorded together keep their order), unique. */
+export function eventSortKey(date: number, index = 0): string {
+  return `${new Date(date * 1000).toISOString()}#${String(index).padStart(3, '0')}${randomBytes(4).toString('hex')}`;
 }
 
 export function createEventRecorder(deps: { table: DocumentTable; notifier?: EventNotifier; now?: () => number }): EventRecorder {
   return {
     async record(scope, ...events) {
       const now = deps.now?.() ?? Date.now() / 1000;
-      for (const e of events) {
+      for (const [i, e] of events.entries()) {
         const doc = eventDoc(e, now);
         try {
-          await deps.table.write([{ kind: 'put', key: { pk: eventPk(scope), sk: eventSortKey(doc.Date) }, doc }]);
+          await deps.table.write([{ kind: 'put', key: { pk: eventPk(scope), sk: eventSortKey(doc.Date, i) }, doc }]);
           if (deps.notifier) await deliver(deps.table, deps.notifier, scope, doc);
         } catch (err) {
           logger.warn('event not recorded', { eventId: doc._eventId, sourceId: doc.SourceIdentifier, error: err as Error });
