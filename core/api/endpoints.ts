@@ -6,7 +6,7 @@ import {
   ResourceAlreadyExistsFault,
   ResourceNotFoundFault,
 } from '../model/errors.js';
-import { MYSQL_ENGINES } from '../model/endpoint-connection.js';
+import { MYSQL_ENGINES, POSTGRES_ENGINES } from '../model/endpoint-connection.js';
 import { ConditionFailed, connectionPk, identKey, mutate, resourceKey, type Stored } from '../state/resources.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
@@ -183,6 +183,26 @@ function applyEndpointInput(ctx: ApiContext, base: Partial<EndpointDoc>, input: 
     for (const k of ['DatabaseName', 'Port', 'ServerName', 'Username']) if (doc[k] !== undefined) echoed[k] = doc[k];
     for (const k of ['DatabaseName', 'Port', 'ServerName', 'Username']) if (doc[k] === undefined && ms[k] !== undefined) doc[k] = ms[k];
     doc.MySQLSettings = echoed;
+    if (!doc.KmsKeyId) doc.KmsKeyId = `arn:aws:kms:${ctx.scope.region}:${ctx.scope.account}:key/dmslite-default`;
+  }
+  if (POSTGRES_ENGINES.has(engine)) {
+    const ps = (doc.PostgreSQLSettings as Record<string, unknown> | undefined) ?? {};
+    const usesSecret = ps.SecretsManagerSecretId !== undefined || ps.SecretsManagerAccessRoleArn !== undefined;
+    if (!usesSecret) {
+      if (!doc._password && !doc._settingsPassword) throw new InvalidParameterValueException('Password must be provided');
+      if (!doc.Username && !ps.Username) throw new InvalidParameterValueException('Username must be provided');
+      if (!doc.ServerName && !ps.ServerName) throw new InvalidParameterValueException('ServerName must be provided');
+      if (doc.Port === undefined && ps.Port === undefined) throw new InvalidParameterValueException('Port must be provided');
+    }
+    // A PostgreSQL endpoint connects to one database (AWS requires DatabaseName for PostgreSQL).
+    if (!usesSecret && !doc.DatabaseName && !ps.DatabaseName) throw new InvalidParameterValueException('DatabaseName must be provided for a PostgreSQL endpoint');
+    if (ps.SlotName !== undefined && !/^[a-z0-9_]{1,63}$/.test(String(ps.SlotName))) {
+      throw new InvalidParameterValueException(`PostgreSQLSettings.SlotName is not a valid replication slot name (lower-case letters, digits and underscores, at most 63): ${ps.SlotName}`);
+    }
+    const echoed: Record<string, unknown> = { ...ps };
+    for (const k of ['DatabaseName', 'Port', 'ServerName', 'Username']) if (doc[k] !== undefined) echoed[k] = doc[k];
+    for (const k of ['DatabaseName', 'Port', 'ServerName', 'Username']) if (doc[k] === undefined && ps[k] !== undefined) doc[k] = ps[k];
+    doc.PostgreSQLSettings = echoed;
     if (!doc.KmsKeyId) doc.KmsKeyId = `arn:aws:kms:${ctx.scope.region}:${ctx.scope.account}:key/dmslite-default`;
   }
   return doc as EndpointDoc;

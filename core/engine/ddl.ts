@@ -15,12 +15,18 @@ export interface DdlStatement {
   renamedTo?: { schema: string; table: string }[];
 }
 
-const IDENT = String.raw`(?:\`(?:[^\`]|\`\`)+\`|[A-Za-z0-9_$\u0080-\uffff]+)`;
+// Backticks (MySQL) or double quotes (PostgreSQL, and MySQL under ANSI_QUOTES) quote a name.
+const IDENT = String.raw`(?:\`(?:[^\`]|\`\`)+\`|"(?:[^"]|"")+"|[A-Za-z0-9_$\u0080-\uffff]+)`;
 const QUALIFIED = String.raw`(${IDENT})(?:\s*\.\s*(${IDENT}))?`;
 
 function unquote(id: string): string {
-  return id.startsWith('`') ? id.slice(1, -1).replace(/``/g, '`') : id;
+  if (id.startsWith('`')) return id.slice(1, -1).replace(/``/g, '`');
+  if (id.startsWith('"')) return id.slice(1, -1).replace(/""/g, '"');
+  // PostgreSQL folds unquoted names to lower case; MySQL names are case-preserving (unchanged).
+  return foldUnquoted ? id.toLowerCase() : id;
 }
+
+let foldUnquoted = false;
 
 function qualified(a: string, b: string | undefined, defaultSchema: string) {
   return b === undefined ? { schema: defaultSchema, table: unquote(a) } : { schema: unquote(a), table: unquote(b) };
@@ -104,14 +110,29 @@ function alterOperation(spec: string): ControlOperation | null {
   if (/^DROP\s+(INDEX|KEY|PRIMARY|FOREIGN|CONSTRAINT|CHECK|PARTITION|SYSTEM|PERIOD)\b/.test(s)) return null;
   if (/^DROP\b/.test(s)) return 'drop-column';
   if (/^MODIFY\b/.test(s)) return 'column-type-change';
+  // PostgreSQL: ALTER [COLUMN] c [SET DATA] TYPE t (SET/DROP DEFAULT and NOT NULL are no column change).
+  if (/^ALTER\s+(?:COLUMN\s+)?(?:"(?:[^"]|"")+"|\S+)\s+(?:SET\s+DATA\s+)?TYPE\b/.test(s)) return 'column-type-change';
   if (/^CHANGE\b/.test(s)) return 'change-columns';
   if (/^RENAME\s+COLUMN\b/.test(s)) return 'rename-column';
   return null;
 }
 
-export function parseDdl(sqlText: string, defaultSchema: string): DdlStatement {
+/**
+ * `dialect` 'postgres': unquoted names fold to lower case and `ALTER TABLE [IF EXISTS] [ONLY]` is
+ * accepted; the statement text is what AWS's DDL event trigger records (current_query()).
+ */
+export function parseDdl(sqlText: string, defaultSchema: string, dialect: 'mysql' | 'postgres' = 'mysql'): DdlStatement {
+  foldUnquoted = dialect === 'postgres';
+  try {
+    return parse(sqlText.replace(/;\s*$/, ''), defaultSchema);
+  } finally {
+    foldUnquoted = false;
+  }
+}
+
+function parse(sqlText: string, defaultSchema: string): DdlStatement {
   const sql = normalize(sqlText);
-  let m = new RegExp(String.raw`^ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?${QUALIFIED}\s*(?:(?:WAIT\s+\d+|NOWAIT)\s*)?(.*)$`, 'i').exec(sql);
+  let m = new RegExp(String.raw`^ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?${foldUnquoted ? String.raw`(?:ONLY\s+)?` : ''}${QUALIFIED}\s*(?:(?:WAIT\s+\d+|NOWAIT)\s*)?(.*)$`, 'i').exec(sql);
   if (m) {
     const table = qualified(m[1], m[2], defaultSchema);
     const specs = splitTopLevel(m[3] ?? '');

@@ -101,6 +101,7 @@ export function connectionFromSecret(ref: SecretReference, text: string, endpoin
     user: s.username as string,
     password: s.password as string,
     ...(database ? { database } : {}),
+    ...(ref.member === 'PostgreSQLSettings' ? { settings } : {}),
   };
 }
 
@@ -116,6 +117,7 @@ export function clearTextConnection(secrets: SecretBox, endpoint: Record<string,
     user: (endpoint.Username ?? ms.Username) as string,
     password: sealed ? secrets.open(sealed) : '',
     database: (endpoint.DatabaseName ?? ms.DatabaseName) as string | undefined,
+    ...(member === 'PostgreSQLSettings' ? { settings: ms } : {}),
   };
 }
 

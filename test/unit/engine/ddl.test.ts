@@ -117,3 +117,27 @@ describe('parseDdl: other statements', () => {
     }
   });
 });
+
+describe('parseDdl: PostgreSQL (the text of AWS\'s DDL event trigger)', () => {
+  it('the LocalStack sample ALTERs: column-type-change, drop-column, add-column', () => {
+    expect(parseDdl('ALTER TABLE books ALTER COLUMN isbn TYPE VARCHAR(30);', 'public', 'postgres')).toEqual({
+      kind: 'alter', tables: [{ schema: 'public', table: 'books' }], operations: ['column-type-change'],
+    });
+    expect(parseDdl('ALTER TABLE accounts DROP COLUMN profile_picture;', 'public', 'postgres').operations).toEqual(['drop-column']);
+    expect(parseDdl('ALTER TABLE authors ADD COLUMN is_available BOOLEAN DEFAULT TRUE;', 'public', 'postgres').operations).toEqual(['add-column']);
+  });
+
+  it('double-quoted names, folding of unquoted ones, ONLY, SET DATA TYPE, defaults and NOT NULL are no column change', () => {
+    expect(parseDdl('ALTER TABLE ONLY "My S"."T 1" ALTER c SET DATA TYPE bigint, ALTER d SET DEFAULT 1, ALTER e SET NOT NULL, RENAME COLUMN a TO b', 'public', 'postgres')).toEqual({
+      kind: 'alter', tables: [{ schema: 'My S', table: 'T 1' }], operations: ['column-type-change', 'rename-column'],
+    });
+    expect(parseDdl('ALTER TABLE Shop.Items RENAME TO Goods', 'public', 'postgres')).toMatchObject({ tables: [{ schema: 'shop', table: 'items' }], renamedTo: [{ schema: 'shop', table: 'goods' }] });
+    expect(parseDdl('DROP TABLE a, "B" CASCADE', 'public', 'postgres').tables).toEqual([{ schema: 'public', table: 'a' }, { schema: 'public', table: 'B' }]);
+    expect(parseDdl('CREATE TABLE IF NOT EXISTS x.Y (id int)', 'public', 'postgres')).toMatchObject({ kind: 'create', tables: [{ schema: 'x', table: 'y' }] });
+  });
+
+  it('MySQL names keep their case and ONLY is a table name there', () => {
+    expect(parseDdl('ALTER TABLE Shop.Items ADD c int', 'db').tables).toEqual([{ schema: 'Shop', table: 'Items' }]);
+    expect(parseDdl('ALTER TABLE ONLY ADD c int', 'db').tables).toEqual([{ schema: 'db', table: 'ONLY' }]);
+  });
+});
