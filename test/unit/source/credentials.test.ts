@@ -98,6 +98,6 @@ describe('resolveEndpointConnection with Secrets Manager', () => {
   it('PostgreSQLSettings uses the same code', async () => {
     const ep = { EngineName: 'postgres', EndpointArn: 'arn:aws:dms:us-east-1:000000000000:endpoint:P', PostgreSQLSettings: { SecretsManagerSecretId: 'pg', SecretsManagerAccessRoleArn: 'r' } };
     const conn = await resolveEndpointConnection(ep, { secrets, secretReader: reader({ pg: JSON.stringify({ username: 'u', password: 'p', host: 'h', port: 5432, dbname: 'postgres' }) }) });
-    expect(conn).toEqual({ engineName: 'postgres', host: 'h', port: 5432, user: 'u', password: 'p', database: 'postgres' });
+    expect(conn).toEqual({ engineName: 'postgres', host: 'h', port: 5432, user: 'u', password: 'p', database: 'postgres', settings: ep.PostgreSQLSettings });
   });
 });
