@@ -50,3 +50,25 @@ export class InvalidActionException extends DmsFault {
 export class ValidationException extends DmsFault {
   constructor(message: string) { super('ValidationException', message); }
 }
+
+// Authentication faults of the AWS JSON protocol, raised before any operation runs; they carry
+// their HTTP status (https://docs.aws.amazon.com/dms/latest/APIReference/CommonErrors.html).
+export abstract class AuthenticationFault extends DmsFault {
+  abstract readonly status: 400 | 403;
+}
+export class MissingAuthenticationTokenException extends AuthenticationFault {
+  readonly status = 403;
+  constructor(message = 'Missing Authentication Token') { super('MissingAuthenticationTokenException', message); }
+}
+export class IncompleteSignatureException extends AuthenticationFault {
+  readonly status = 400;
+  constructor(message: string) { super('IncompleteSignatureException', message); }
+}
+export class UnrecognizedClientException extends AuthenticationFault {
+  readonly status = 400;
+  constructor(message = 'The security token included in the request is invalid.') { super('UnrecognizedClientException', message); }
+}
+export class InvalidSignatureException extends AuthenticationFault {
+  readonly status = 400;
+  constructor(message: string) { super('InvalidSignatureException', message); }
+}
