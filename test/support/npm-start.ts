@@ -30,6 +30,7 @@ export interface NpmStartOptions {
 // Settings of the test process that must not leak into a stand-alone server.
 const STRIPPED_ENV = [
   'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_KINESIS',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', 'AWS_ENDPOINT_URL_SNS',
   'DMSLITE_TABLE', 'DMSLITE_SECRET_KEY', 'DMSLITE_DATA_DIR', 'DMSLITE_CREATE_DELAY_MS', 'PORT', 'HOST',
 ];
 
