@@ -14,6 +14,10 @@ export interface DmsliteConfig {
   snsEndpoint?: string;
   /** Delay before `creating` resources become ready/available. */
   createDelayMs: number;
+  /** DMS Serverless: time each provisioning status (initializing … replication_starting) lasts. */
+  serverlessStatusStepMs: number;
+  /** DMS Serverless: how long a stopped replication keeps its capacity before it is deprovisioned. */
+  serverlessDeprovisionDelayMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DmsliteConfig {
@@ -28,5 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DmsliteConfig 
     cloudWatchLogsEndpoint: env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS || env.AWS_ENDPOINT_URL || undefined,
     snsEndpoint: env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL || undefined,
     createDelayMs: Number(env.DMSLITE_CREATE_DELAY_MS ?? 0),
+    serverlessStatusStepMs: Number(env.DMSLITE_SERVERLESS_STATUS_STEP_MS ?? 200),
+    serverlessDeprovisionDelayMs: Number(env.DMSLITE_SERVERLESS_DEPROVISION_DELAY_MS ?? 5000),
   };
 }

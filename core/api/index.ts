@@ -35,6 +35,14 @@ import {
   describeReplicationSubnetGroups,
   modifyReplicationSubnetGroup,
 } from './subnet-groups.js';
+import { createReplicationConfig, deleteReplicationConfig, describeReplicationConfigs, modifyReplicationConfig } from './replication-configs.js';
+import {
+  describeReplicationTableStatistics,
+  describeReplications,
+  reloadReplicationTables,
+  startReplication,
+  stopReplication,
+} from './replications.js';
 import { describeRefreshSchemasStatus, describeSchemas, refreshSchemas } from './schemas.js';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './tags.js';
 import {
@@ -81,6 +89,15 @@ const OPERATIONS: Record<string, Operation> = {
   DeleteReplicationTask: deleteReplicationTask,
   DescribeTableStatistics: describeTableStatistics,
   ReloadTables: reloadTables,
+  CreateReplicationConfig: createReplicationConfig,
+  DescribeReplicationConfigs: describeReplicationConfigs,
+  ModifyReplicationConfig: modifyReplicationConfig,
+  DeleteReplicationConfig: deleteReplicationConfig,
+  StartReplication: startReplication,
+  StopReplication: stopReplication,
+  DescribeReplications: describeReplications,
+  DescribeReplicationTableStatistics: describeReplicationTableStatistics,
+  ReloadReplicationTables: reloadReplicationTables,
   AddTagsToResource: addTagsToResource,
   RemoveTagsFromResource: removeTagsFromResource,
   ListTagsForResource: listTagsForResource,

@@ -8,7 +8,7 @@ interface Tag {
   Value?: string;
 }
 
-const KIND_BY_ARN_TYPE: Record<string, ResourceKind> = { endpoint: 'endpoint', rep: 'instance', task: 'task', subgrp: 'subgrp' };
+const KIND_BY_ARN_TYPE: Record<string, ResourceKind> = { endpoint: 'endpoint', rep: 'instance', task: 'task', subgrp: 'subgrp', 'replication-config': 'repconfig' };
 
 function keyFor(ctx: ApiContext, arn: string) {
   const parsed = parseArn(arn);

@@ -53,7 +53,7 @@ export async function getTask(ctx: ApiContext, arn: string): Promise<Stored<Task
   return { ...found, doc: settleTask(found.doc, ctx.now()) };
 }
 
-function engineTypeDescription(e: EndpointDoc): string {
+export function engineTypeDescription(e: EndpointDoc): string {
   return `ReplicationEngineType [id=0, name=${e.EngineName}, cdcSupported=Y, endpointType=${e.EndpointType}, serviceType=AWS, externalName=${ENGINE_DISPLAY_NAMES[e.EngineName] ?? e.EngineName}, rvn=1]`;
 }
 

@@ -45,8 +45,17 @@ export interface RunnerOptions {
   observer?: TaskObserver;
 }
 
+/** A work item: a started task, or a started serverless replication (kind `repconfig`). */
+interface WorkItem {
+  arn: string;
+  account: string;
+  region: string;
+  kind?: 'repconfig';
+}
+
 interface Execution {
   arn: string;
+  kind: 'task' | 'repconfig';
   scope: { account: string; region: string };
   controller: AbortController;
   state: RunState;
@@ -121,7 +130,7 @@ export class Runner {
   /** One poll: renew leases of running tasks, then claim work nobody owns. */
   async tick(): Promise<void> {
     await Promise.all([...this.executions.values()].map((ex) => this.heartbeat(ex).catch((e) => logger.warn('heartbeat failed', { taskArn: ex.arn, error: e as Error }))));
-    const work = await this.table.all<{ arn: string; account: string; region: string }>(WORK_PK);
+    const work = await this.table.all<WorkItem>(WORK_PK);
     for (const item of work) {
       if (this.stopped) return;
       if (this.executions.has(item.doc.arn)) continue;
@@ -130,9 +139,10 @@ export class Runner {
     if (this.healthFile) writeFileSync(this.healthFile, '');
   }
 
-  private async tryClaim(w: { arn: string; account: string; region: string }): Promise<void> {
+  private async tryClaim(w: WorkItem): Promise<void> {
     const scope = { account: w.account, region: w.region };
-    const key = resourceKey('task', scope, w.arn);
+    const kind = w.kind ?? 'task';
+    const key = resourceKey(kind, scope, w.arn);
     const current = await this.table.get<TaskDoc>(key);
     const now = this.now();
     if (!current) return this.table.write([{ kind: 'delete', key: workKey(w.arn) }]).catch(() => undefined);
@@ -148,6 +158,7 @@ export class Runner {
       return;
     }
     if (task._lease && task._lease.expires >= now && task._lease.owner !== this.owner) return;
+    if (task.Status === 'starting' && task._notBefore !== undefined && now < task._notBefore) return;
     const next = transition(task.Status, 'claim');
     if (!next) return;
     const claimed: TaskDoc = { ...task, Status: next, _lease: { owner: this.owner, expires: now + this.leaseSeconds } };
@@ -158,17 +169,17 @@ export class Runner {
       throw e;
     }
     if (claimed.Status === 'stopping') {
-      await this.finish({ arn: w.arn, scope, lost: false } as Execution, { status: 'stopped', stopReason: STOP_REASON.normal }, null);
+      await this.finish({ arn: w.arn, kind, scope, lost: false } as Execution, { status: 'stopped', stopReason: STOP_REASON.normal }, null);
       return;
     }
     logger.info('task claimed', { taskArn: w.arn, owner: this.owner, startType: claimed._run?.type });
     if (task.Status === 'starting') await this.observer.started(scope, claimed).catch(() => undefined);
     // Taken over from a runner that died or handed it over: resume from its last persisted progress.
     const run = task.Status === 'running' && claimed._run ? { ...claimed, _run: { ...claimed._run, type: 'resume-processing' as const } } : claimed;
-    await this.launch(w.arn, scope, run);
+    await this.launch(w.arn, kind, scope, run);
   }
 
-  private async launch(arn: string, scope: { account: string; region: string }, task: TaskDoc): Promise<void> {
+  private async launch(arn: string, kind: Execution['kind'], scope: { account: string; region: string }, task: TaskDoc): Promise<void> {
     const existing = await this.table.all<TableStatsDoc>(tableStatsPk(arn));
     const fresh = task._run?.type !== 'resume-processing';
     const state = new RunState(fresh ? {} : { ...(task._progress ?? {}) }, fresh ? [] : existing.map((s) => s.doc), this.now());
@@ -177,7 +188,7 @@ export class Runner {
       await Promise.all(existing.map((s) => this.table.write([{ kind: 'delete', key: s.key }]).catch(() => undefined)));
     }
     const controller = new AbortController();
-    const ex: Execution = { arn, scope, controller, state, lost: false, done: Promise.resolve() };
+    const ex: Execution = { arn, kind, scope, controller, state, lost: false, done: Promise.resolve() };
     state.persist = () => this.heartbeat(ex);
     this.executions.set(arn, ex);
     ex.done = (async () => {
@@ -227,7 +238,7 @@ export class Runner {
   private async heartbeat(ex: Execution): Promise<void> {
     await this.persistTableStats(ex);
     let reloads: NonNullable<TaskDoc['_reloads']> = [];
-    await mutate<TaskDoc>(this.table, resourceKey('task', ex.scope, ex.arn), (current) => {
+    await mutate<TaskDoc>(this.table, resourceKey(ex.kind, ex.scope, ex.arn), (current) => {
       if (!current || current.doc._lease?.owner !== this.owner) {
         ex.lost = true;
         ex.controller.abort();
@@ -265,7 +276,7 @@ export class Runner {
   private async finish(ex: Execution, outcome: RunOutcome, state: RunState | null): Promise<void> {
     if (state) await this.persistTableStats(ex);
     let written: TaskDoc | undefined;
-    await mutate<TaskDoc>(this.table, resourceKey('task', ex.scope, ex.arn), (current) => {
+    await mutate<TaskDoc>(this.table, resourceKey(ex.kind, ex.scope, ex.arn), (current) => {
       written = undefined;
       if (!current || current.doc._lease?.owner !== this.owner) return null;
       const doc = current.doc;
@@ -300,7 +311,7 @@ export class Runner {
   /** Gives the lease up so another runner can take the task at once. */
   private async release(ex: Execution): Promise<void> {
     await this.persistTableStats(ex);
-    await mutate<TaskDoc>(this.table, resourceKey('task', ex.scope, ex.arn), (current) => {
+    await mutate<TaskDoc>(this.table, resourceKey(ex.kind, ex.scope, ex.arn), (current) => {
       if (!current || current.doc._lease?.owner !== this.owner) return null;
       return [{ kind: 'put', key: current.key, ifVersion: current.version, doc: { ...current.doc, _progress: ex.state.progress, _lease: undefined } }];
     });

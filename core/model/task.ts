@@ -49,6 +49,8 @@ export interface TaskDoc extends Record<string, unknown> {
   /** The runner that owns the task and until when (epoch seconds). */
   _lease?: { owner: string; expires: number };
   _stopRequestedAt?: number;
+  /** No runner claims the task before this time (epoch seconds): a serverless replication's provisioning. */
+  _notBefore?: number;
   _reloads?: { schema: string; table: string; option: string }[];
   /** Engine progress: completed tables of the current full load, CDC resume position. */
   _progress?: TaskProgress;

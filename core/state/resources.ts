@@ -4,14 +4,14 @@ import type { Scope } from '../model/arn.js';
 // Key layout of the single state table:
 //   res#<kind>#<account>#<region>   / <arn>                  a resource document
 //   ident#<kind>#<account>#<region> / <identifier, lower>    identifier uniqueness
-//   work                            / <task arn>             tasks a runner must own
-//   tstats#<task arn>               / <schema>\0<table>      table statistics
+//   work                            / <task or config arn>   tasks and replications a runner must own
+//   tstats#<task or config arn>     / <schema>\0<table>      table statistics
 //   conn#<account>#<region>         / <instance>|<endpoint>  connection test results
 //   tasklog#<task arn>              / tail                   a task's recent log lines and total size
 //   evt#<account>#<region>          / <time>#<random>        DMS events, in time order
 //   esub#<account>#<region>         / <name, lower>          event subscriptions
 
-export type ResourceKind = 'endpoint' | 'instance' | 'task' | 'subgrp' | 'cert';
+export type ResourceKind = 'endpoint' | 'instance' | 'task' | 'subgrp' | 'cert' | 'repconfig';
 
 export const resourceKey = (kind: ResourceKind, scope: Scope, arn: string): Key => ({
   pk: `res#${kind}#${scope.account}#${scope.region}`,

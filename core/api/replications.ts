@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { requireArn } from '../model/arn.js';
+import {
+  InvalidParameterCombinationException,
+  InvalidParameterValueException,
+  InvalidResourceStateFault,
+} from '../model/errors.js';
+import { parseCdcStartPosition, parseCdcStopPosition } from '../model/positions.js';
+import { replicationPhase, replicationView, type ReplicationDoc } from '../model/replication.js';
+import { provisionedAfter } from '../model/replication-states.js';
+import { settleTask, type StartType, type TableStatsDoc } from '../model/task.js';
+import { transition } from '../model/task-states.js';
+import { mutate, tableStatsKey, tableStatsPk, workKey, type Stored, type WriteOp } from '../state/resources.js';
+import type { ApiContext } from './context.js';
+import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
+import { mapStored } from './endpoints.js';
+import { configFilters, configKey, getReplicationDoc, notFound } from './replication-configs.js';
+
+// StartReplication, StopReplication, DescribeReplications, DescribeReplicationTableStatistics,
+// ReloadReplicationTables (DMS Serverless). The replication runs on the same runner and engine as a
+// task: StartReplication queues it as work, exactly like StartReplicationTask.
+
+const START_TYPES: readonly StartType[] = ['start-replication', 'resume-processing', 'reload-target'];
+
+const settle = (doc: ReplicationDoc, now: number): ReplicationDoc => settleTask(doc, now) as ReplicationDoc;
+
+/** `Replication for Replication Config: <id> is in MODIFYING state and cannot start` (TF#35650). */
+function stateFault(doc: ReplicationDoc, now: number, action: string): InvalidResourceStateFault {
+  const status = replicationPhase(doc, now).status.toUpperCase();
+  return new InvalidResourceStateFault(`Replication for Replication Config: ${doc.ReplicationTaskIdentifier} is in ${status} state and cannot ${action}`);
+}
+
+async function updateReplication(
+  ctx: ApiContext,
+  arn: string,
+  fn: (doc: ReplicationDoc, now: number) => { doc: ReplicationDoc; extra?: WriteOp[] },
+): Promise<ReplicationDoc> {
+  requireArn('ReplicationConfigArn', arn, 'replication-config');
+  let out: ReplicationDoc | undefined;
+  await mutate<ReplicationDoc>(ctx.table, configKey(ctx, arn), (current) => {
+    if (!current) throw notFound(arn);
+    const now = ctx.now();
+    const { doc, extra = [] } = fn(settle(current.doc, now), now);
+    out = doc;
+    return [{ kind: 'put', key: current.key, doc, ifVersion: current.version }, ...extra];
+  });
+  return out!;
+}
+
+function validateStart(doc: ReplicationDoc, type: string, input: Record<string, unknown>): void {
+  if (!(START_TYPES as readonly string[]).includes(type)) {
+    throw new InvalidParameterValueException(`Invalid StartReplicationType ${type}. Valid values: ${START_TYPES.join(', ')}`);
+  }
+  const kind = doc.MigrationType;
+  // botocore StartReplication: "When the replication type is full-load or full-load-and-cdc, the only
+  // valid value for the first run of the replication is start-replication"; resume-processing "isn't
+  // applicable for a full-load replication". A first resume of a cdc replication starts it (Terraform's
+  // aws_dms_replication_config sends resume-processing for any status but `ready`).
+  if (!doc._hasRun && type !== 'start-replication' && kind !== 'cdc') {
+    throw new InvalidParameterValueException(
+      `StartReplicationType ${type} is not valid for the first run of a ${kind} replication: the only valid value is start-replication`,
+    );
+  }
+  if (type === 'resume-processing' && kind === 'full-load') {
+    throw new InvalidParameterValueException('StartReplicationType resume-processing is not applicable for a full-load replication');
+  }
+  if (type === 'reload-target' && kind === 'cdc') {
+    throw new InvalidParameterValueException('StartReplicationType reload-target is not valid for a cdc replication');
+  }
+  if (input.CdcStartTime !== undefined && input.CdcStartPosition !== undefined) {
+    throw new InvalidParameterCombinationException('CdcStartTime and CdcStartPosition cannot be specified together');
+  }
+  if ((input.CdcStartTime !== undefined || input.CdcStartPosition !== undefined) && kind !== 'cdc') {
+    throw new InvalidParameterCombinationException('CdcStartTime and CdcStartPosition are valid only for a cdc replication');
+  }
+  if (input.CdcStopPosition !== undefined && kind === 'full-load') {
+    throw new InvalidParameterCombinationException('CdcStopPosition is not valid for a full-load replication');
+  }
+  if (input.CdcStartPosition !== undefined) parseCdcStartPosition(input.CdcStartPosition as string);
+  if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition as string);
+}
+
+export async function startReplication(ctx: ApiContext, input: Record<string, unknown>) {
+  const arn = input.ReplicationConfigArn as string;
+  const type = input.StartReplicationType as string;
+  let deprovisioned = false;
+  const doc = await updateReplication(ctx, arn, (current, now) => {
+    const next = transition(current.Status, 'start');
+    if (!next) throw stateFault(current, now, 'start');
+    validateStart(current, type, input);
+    if (type === 'start-replication' && current._hasRun) {
+      throw new InvalidParameterValueException(
+        `StartReplicationType start-replication is valid only for the first run of Replication Config ${current.ReplicationTaskIdentifier}. Use resume-processing or reload-target`,
+      );
+    }
+    deprovisioned = replicationPhase(current, now).provision?.state === 'deprovisioned';
+    const step = ctx.config.serverlessStatusStepMs / 1000;
+    const fresh = type !== 'resume-processing' || !current._hasRun;
+    const doc: ReplicationDoc = {
+      ...current,
+      Status: next,
+      ReplicationTaskStartDate: now,
+      ReplicationTaskStats: {
+        ...(current.ReplicationTaskStats ?? {}),
+        ...(fresh ? { FreshStartDate: now } : {}),
+        StartDate: now,
+      },
+      _hasRun: true,
+      _run: { id: randomUUID(), type: current._hasRun ? (type as StartType) : 'start-replication', requestedAt: now },
+      // The runner claims the replication once its capacity is provisioned (status replication_starting).
+      _notBefore: now + provisionedAfter(step),
+      _stepSeconds: step,
+      _deprovisionDelaySeconds: ctx.config.serverlessDeprovisionDelayMs / 1000,
+      _startType: type,
+      _capacity: current.ComputeConfig.MinCapacityUnits ?? 1,
+      _replicationUpdateTime: now,
+    };
+    delete doc.StopReason;
+    delete doc.LastFailureMessage;
+    if (doc.ReplicationTaskStats) delete doc.ReplicationTaskStats.StopDate;
+    if (input.CdcStartPosition !== undefined) {
+      doc.CdcStartPosition = input.CdcStartPosition as string;
+      delete doc._cdcStartTime;
+    }
+    if (input.CdcStartTime !== undefined) {
+      doc._cdcStartTime = input.CdcStartTime as number;
+      delete doc.CdcStartPosition;
+    }
+    if (input.CdcStopPosition !== undefined) doc.CdcStopPosition = input.CdcStopPosition as string;
+    return {
+      doc,
+      extra: [{ kind: 'put', key: workKey(arn), doc: { arn, account: ctx.scope.account, region: ctx.scope.region, kind: 'repconfig' } }],
+    };
+  });
+  // Deprovisioning reset the statistics: a resumed run counts from zero.
+  if (deprovisioned) await deleteTableStatistics(ctx, arn);
+  return { Replication: replicationView(doc, ctx.now()) };
+}
+
+export async function stopReplication(ctx: ApiContext, input: Record<string, unknown>) {
+  const arn = input.ReplicationConfigArn as string;
+  const doc = await updateReplication(ctx, arn, (current, now) => {
+    const next = transition(current.Status, 'stop');
+    if (!next) throw stateFault(current, now, 'stop');
+    return { doc: { ...current, Status: next, _stopRequestedAt: now, _replicationUpdateTime: now } };
+  });
+  return { Replication: replicationView(doc, ctx.now()) };
+}
+
+export async function describeReplications(ctx: ApiContext, input: Record<string, unknown>) {
+  const match = compileFilters(input.Filters, configFilters);
+  const now = ctx.now();
+  const result = await page<ReplicationDoc>(
+    (after) => mapStored(ctx.table.query<ReplicationDoc>(configKey(ctx, '').pk, after), (d) => settle(d, now)),
+    match,
+    input.Marker,
+    maxRecords(input.MaxRecords),
+  );
+  notFoundIfEmpty(result.items, input.Filters, 'No replications found matching provided filters');
+  return {
+    Replications: result.items.map((d) => replicationView(d, now)),
+    ...(result.marker ? { Marker: result.marker } : {}),
+  };
+}
+
+const tableStatsFilters = {
+  'schema-name': (s: TableStatsDoc) => s.SchemaName,
+  'table-name': (s: TableStatsDoc) => s.TableName,
+  'table-state': (s: TableStatsDoc) => s.TableState,
+};
+
+export async function describeReplicationTableStatistics(ctx: ApiContext, input: Record<string, unknown>) {
+  const arn = input.ReplicationConfigArn as string;
+  const { doc } = await getReplicationDoc(ctx, arn);
+  const match = compileFilters(input.Filters, tableStatsFilters);
+  const limit = maxRecords(input.MaxRecords, { min: 20, max: 500, def: 100 });
+  // Deprovisioning deletes the table statistics (LocalStack docs, DMS_SERVERLESS_DEPROVISIONING_DELAY).
+  if (replicationPhase(doc, ctx.now()).provision?.state === 'deprovisioned') {
+    return { ReplicationConfigArn: arn, ReplicationTableStatistics: [] };
+  }
+  const result = await page<TableStatsDoc>((after) => mapStored(ctx.table.query<TableStatsDoc>(tableStatsPk(arn), after)), match, input.Marker, limit);
+  return {
+    ReplicationConfigArn: arn,
+    ReplicationTableStatistics: result.items.map((s) => publicView(s)),
+    ...(result.marker ? { Marker: result.marker } : {}),
+  };
+}
+
+export async function reloadReplicationTables(ctx: ApiContext, input: Record<string, unknown>) {
+  const arn = input.ReplicationConfigArn as string;
+  const tables = input.TablesToReload as { SchemaName: string; TableName: string }[];
+  const option = (input.ReloadOption as string | undefined) ?? 'data-reload';
+  if (tables.length === 0) throw new InvalidParameterValueException('TablesToReload must list at least one table');
+  if (tables.length > 10) throw new InvalidParameterValueException('At most 10 tables can be reloaded at a time');
+  await updateReplication(ctx, arn, (current, now) => {
+    // botocore: "You can only use this operation with a task in the RUNNING state, otherwise the
+    // service will throw an InvalidResourceStateFault exception."
+    if (current.Status !== 'running') throw stateFault(current, now, 'reload tables');
+    if (current.MigrationType === 'cdc') {
+      throw new InvalidParameterValueException('Tables can be reloaded only for full-load and full-load-and-cdc replications');
+    }
+    const pending = [...(current._reloads ?? [])];
+    for (const t of tables) pending.push({ schema: t.SchemaName, table: t.TableName, option });
+    return { doc: { ...current, _reloads: pending } };
+  });
+  for (const t of tables) {
+    await mutate<TableStatsDoc>(ctx.table, tableStatsKey(arn, t.SchemaName, t.TableName), (cur) =>
+      cur ? [{ kind: 'put', key: cur.key, doc: { ...cur.doc, TableState: 'Table is being reloaded' }, ifVersion: cur.version }] : null,
+    );
+  }
+  return { ReplicationConfigArn: arn };
+}
+
+async function deleteTableStatistics(ctx: ApiContext, arn: string): Promise<void> {
+  const stats: Stored<unknown>[] = await ctx.table.all(tableStatsPk(arn));
+  for (let i = 0; i < stats.length; i += 25) {
+    await Promise.all(stats.slice(i, i + 25).map((s) => ctx.table.write([{ kind: 'delete', key: s.key }]).catch(() => undefined)));
+  }
+}
