@@ -7,7 +7,7 @@ import {
   ResourceAlreadyExistsFault,
   ResourceNotFoundFault,
 } from '../model/errors.js';
-import { configView, holdsCapacity, replicationPhase, validateComputeConfig, type ReplicationDoc } from '../model/replication.js';
+import { configView, holdsCapacity, replicationPhase, settleReplication, validateComputeConfig, type ReplicationDoc } from '../model/replication.js';
 import { transition } from '../model/task-states.js';
 import type { MigrationType } from '../model/task.js';
 import type { TaskSettingsDocument } from '../settings/index.js';
@@ -39,7 +39,7 @@ export async function getReplicationDoc(ctx: ApiContext, arn: string): Promise<S
   requireArn('ReplicationConfigArn', arn, 'replication-config');
   const found = await ctx.table.get<ReplicationDoc>(configKey(ctx, arn));
   if (!found) throw notFound(arn);
-  return found;
+  return { ...found, doc: settleReplication(found.doc, ctx.now()) };
 }
 
 function validateSupplementalSettings(value: unknown): void {
@@ -153,8 +153,8 @@ export async function modifyReplicationConfig(ctx: ApiContext, input: Record<str
   let out: ReplicationDoc | undefined;
   await mutate<ReplicationDoc>(ctx.table, configKey(ctx, arn), (current) => {
     if (!current) throw notFound(arn);
-    const doc = current.doc;
     const now = ctx.now();
+    const doc = settleReplication(current.doc, now);
     const status = replicationPhase(doc, now).status;
     if (!transition(doc.Status, 'modify')) {
       throw new InvalidResourceStateFault(`Replication Config ${doc.ReplicationTaskIdentifier} cannot be modified while its replication is in ${status.toUpperCase()} state`);
@@ -217,8 +217,8 @@ export async function deleteReplicationConfig(ctx: ApiContext, input: Record<str
   let deleted: ReplicationDoc | undefined;
   await mutate<ReplicationDoc>(ctx.table, configKey(ctx, arn), (current) => {
     if (!current) throw notFound(arn);
-    const doc = current.doc;
     const now = ctx.now();
+    const doc = settleReplication(current.doc, now);
     const status = replicationPhase(doc, now).status;
     // Only a stopped, failed or never-started replication, and only once its capacity is gone
     // (CHAP_Serverless.Limitations; apache/airflow#43988 found the deprovisioning rule in system tests).

@@ -6,9 +6,9 @@ import {
   InvalidResourceStateFault,
 } from '../model/errors.js';
 import { parseCdcStartPosition, parseCdcStopPosition } from '../model/positions.js';
-import { replicationPhase, replicationView, type ReplicationDoc } from '../model/replication.js';
+import { replicationPhase, replicationView, settleReplication, type ReplicationDoc } from '../model/replication.js';
 import { provisionedAfter } from '../model/replication-states.js';
-import { settleTask, type StartType, type TableStatsDoc } from '../model/task.js';
+import type { StartType, TableStatsDoc } from '../model/task.js';
 import { transition } from '../model/task-states.js';
 import { mutate, tableStatsKey, tableStatsPk, workKey, type Stored, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
@@ -22,7 +22,7 @@ import { configFilters, configKey, getReplicationDoc, notFound } from './replica
 
 const START_TYPES: readonly StartType[] = ['start-replication', 'resume-processing', 'reload-target'];
 
-const settle = (doc: ReplicationDoc, now: number): ReplicationDoc => settleTask(doc, now) as ReplicationDoc;
+const settle = settleReplication;
 
 /** `Replication for Replication Config: <id> is in MODIFYING state and cannot start` (TF#35650). */
 function stateFault(doc: ReplicationDoc, now: number, action: string): InvalidResourceStateFault {

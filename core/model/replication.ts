@@ -1,7 +1,7 @@
 import type { ComputeConfig, ProvisionData, Replication, ReplicationConfig, ReplicationStats } from '@aws-sdk/client-database-migration-service';
 import { InvalidParameterValueException } from './errors.js';
 import { PROVISIONING_STEPS, provisionedAfter, replicationStatus, type ProvisionState } from './replication-states.js';
-import { emptyTaskStats, type TaskDoc } from './task.js';
+import { emptyTaskStats, settleTask, type TaskDoc } from './task.js';
 
 // A DMS Serverless replication config and its replication, stored as one document: the task shape
 // the runner executes (identifier, endpoints, MigrationType = ReplicationType, TableMappings,
@@ -26,6 +26,12 @@ export interface ReplicationDoc extends TaskDoc {
   /** Capacity provisioned for the current (or last) run. */
   _capacity?: number;
   _replicationUpdateTime?: number;
+}
+
+/** The task settling rules (a stop whose runner is gone is stopped) applied to a replication. */
+export function settleReplication(doc: ReplicationDoc, now: number): ReplicationDoc {
+  const settled = settleTask(doc, now);
+  return settled === doc ? doc : { ...doc, ...settled };
 }
 
 /** botocore ComputeConfig.MaxCapacityUnits documentation: the valid DCU values. */
