@@ -59,7 +59,7 @@ function emulatorDir(): string {
   return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
 }
 
-async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 30_000, stderr: () => string = () => ''): Promise<void> {
+async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 90_000, stderr: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));

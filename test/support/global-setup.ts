@@ -7,8 +7,15 @@ import { startDynamoDbLocal, startKinesalite, type EmbeddedService } from '../..
 let services: EmbeddedService[] = [];
 
 export async function setup(project: TestProject) {
-  const [ddb, kin] = await Promise.all([startDynamoDbLocal(), startKinesalite()]);
-  services = [ddb, kin];
+  // Both settle before anything is thrown, so a failed start leaves no orphan behind.
+  const started = await Promise.allSettled([startDynamoDbLocal(), startKinesalite()]);
+  services = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await teardown();
+    throw failed.reason;
+  }
+  const [ddb, kin] = services;
   project.provide('dynamodbEndpoint', ddb.endpoint);
   project.provide('kinesisEndpoint', kin.endpoint);
 }
