@@ -10,6 +10,9 @@ import {
   StopReplicationCommand,
   AddTagsToResourceCommand,
 } from '@aws-sdk/client-database-migration-service';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsError, createKinesisTarget, createMySqlSource, selectionMappings } from '../../support/dms.js';
 import { createStream } from '../../support/kinesis.js';
@@ -47,6 +50,9 @@ beforeAll(async () => {
   await db.query('CREATE DATABASE fl');
   await db.query('CREATE TABLE fl.t1 (id INT PRIMARY KEY)');
   await db.query('INSERT INTO fl.t1 VALUES (1), (2), (3)');
+  await db.query('CREATE DATABASE bt');
+  await db.query('CREATE TABLE bt.a (id INT PRIMARY KEY)');
+  await db.query('INSERT INTO bt.a VALUES (1), (2)');
   source = (await createMySqlSource(stack.dms, 'sl-src', { port: db.port, ...db.dmsUser })).EndpointArn!;
 });
 afterAll(async () => {
@@ -212,5 +218,42 @@ describe('a full-load replication', () => {
     expect(again.statuses[0]).not.toBe('stopped');
     expect(again.replication.StartReplicationType).toBe('reload-target');
     expect(summary((await readStream(kinesis(), stream, 10)).slice(5))).toEqual(['drop-table fl.t1', 'create-table fl.t1', 'load fl.t1', 'load fl.t1', 'load fl.t1']);
+  });
+});
+
+describe('boto3', () => {
+  it('drives a full-load replication to its own stop and reads its statistics', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
+    const script = join(import.meta.dirname, '../../support/python/serverless_flow.py');
+    const { stdout } = await promisify(execFile)('python3', [script, stack.url, String(db.port), db.dmsUser.user, db.dmsUser.password, 'bt'], {
+      env: { ...env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+      timeout: 120_000,
+    });
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(out.config).toMatchObject({ type: 'full-load', compute: { MaxCapacityUnits: 2, MinCapacityUnits: 1 }, create_time_type: 'datetime', settings_logging: false });
+    expect(out.config.arn).toMatch(/^arn:aws:dms:us-east-1:000000000000:replication-config:[A-Z2-7]{26}$/);
+    expect(out.tags).toEqual([{ Key: 'tool', Value: 'boto3' }]);
+    expect(out.created_status).toBe('created');
+    expect(out.started_status).toBe('initializing');
+    expect(out.statuses.slice(0, 6)).toEqual(['initializing', 'preparing_metadata_resources', 'testing_connection', 'calculating_capacity', 'provisioning_capacity', 'replication_starting']);
+    expect(out.statuses.at(-1)).toBe('stopped');
+    expect(out.final).toEqual({
+      status: 'stopped',
+      stop_reason: 'Stop Reason FULL_LOAD_ONLY_FINISHED',
+      failure_messages: null,
+      provision_state: 'provisioned',
+      capacity: 1,
+      progress: 100,
+      tables_loaded: 1,
+      stop_time_type: 'datetime',
+    });
+    expect(out.table_statistics).toEqual([{ SchemaName: 'bt', TableName: 'a', FullLoadRows: 2, TableState: 'Table completed' }]);
+    expect(out.errors.resume_full_load.code).toBe('InvalidParameterValueException');
+    expect(out.errors.bad_capacity).toEqual({
+      code: 'InvalidParameterValueException',
+      message: 'Invalid ComputeConfig.MaxCapacityUnits value 3. Valid values are: 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384.',
+    });
+    expect(out.errors.unknown_config.code).toBe('ResourceNotFoundFault');
   });
 });
