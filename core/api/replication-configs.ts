@@ -11,6 +11,7 @@ import { configView, holdsCapacity, replicationPhase, settleReplication, validat
 import { transition } from '../model/task-states.js';
 import type { MigrationType } from '../model/task.js';
 import type { TaskSettingsDocument } from '../settings/index.js';
+import { withReplicationLogDestination } from '../observe/task-log.js';
 import { mergeReplicationSettings } from '../settings/replication.js';
 import { ConditionFailed, identKey, mutate, resourceKey, tableStatsPk, type Stored, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
@@ -175,7 +176,9 @@ export async function modifyReplicationConfig(ctx: ApiContext, input: Record<str
     if (input.ReplicationType !== undefined) next.MigrationType = input.ReplicationType as MigrationType;
     if (input.TableMappings !== undefined) next.TableMappings = input.TableMappings as string;
     if (input.ReplicationSettings !== undefined) {
-      next.ReplicationTaskSettings = mergeReplicationSettings(input.ReplicationSettings as string, JSON.parse(doc.ReplicationTaskSettings) as TaskSettingsDocument).json;
+      const merged = mergeReplicationSettings(input.ReplicationSettings as string, JSON.parse(doc.ReplicationTaskSettings) as TaskSettingsDocument).json;
+      // The log names follow EnableLogging (filled once a run has logged, cleared when logging is off).
+      next.ReplicationTaskSettings = doc._run ? withReplicationLogDestination(merged, arn, doc._run) : merged;
     }
     if (input.SupplementalSettings !== undefined) next.SupplementalSettings = input.SupplementalSettings as string;
     if (compute) next.ComputeConfig = compute;

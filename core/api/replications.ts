@@ -10,6 +10,7 @@ import { replicationPhase, replicationView, settleReplication, type ReplicationD
 import { provisionedAfter } from '../model/replication-states.js';
 import type { StartType, TableStatsDoc } from '../model/task.js';
 import { transition } from '../model/task-states.js';
+import { withReplicationLogDestination } from '../observe/task-log.js';
 import { mutate, tableStatsKey, tableStatsPk, workKey, type Stored, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
@@ -96,6 +97,7 @@ export async function startReplication(ctx: ApiContext, input: Record<string, un
     deprovisioned = replicationPhase(current, now).provision?.state === 'deprovisioned';
     const step = ctx.config.serverlessStatusStepMs / 1000;
     const fresh = type !== 'resume-processing' || !current._hasRun;
+    const run = { id: randomUUID(), type: current._hasRun ? (type as StartType) : ('start-replication' as const), requestedAt: now };
     const doc: ReplicationDoc = {
       ...current,
       Status: next,
@@ -106,7 +108,8 @@ export async function startReplication(ctx: ApiContext, input: Record<string, un
         StartDate: now,
       },
       _hasRun: true,
-      _run: { id: randomUUID(), type: current._hasRun ? (type as StartType) : 'start-replication', requestedAt: now },
+      _run: run,
+      ReplicationTaskSettings: withReplicationLogDestination(current.ReplicationTaskSettings, arn, run),
       // The runner claims the replication once its capacity is provisioned (status replication_starting).
       _notBefore: now + provisionedAfter(step),
       _stepSeconds: step,

@@ -12,6 +12,8 @@ import {
   BufferedTaskLog,
   logFilter,
   NO_TASK_LOG,
+  replicationLogGroup,
+  replicationLogStream,
   taskLogGroup,
   taskLogStream,
   type LogDestination,
@@ -134,7 +136,11 @@ export async function openTaskLog(deps: TaskLogDeps, scope: Scope, task: TaskDoc
   if (!filter) return { ...NO_TASK_LOG, close: async () => undefined };
   const destinations: LogDestination[] = [stateTableDestination(deps.table, task)];
   let client: CloudWatchLogsClient | undefined;
-  if (deps.cloudWatchLogsEndpoint) {
+  if (deps.cloudWatchLogsEndpoint && task._run && !task.ReplicationInstanceArn) {
+    // A serverless replication (no replication instance): its own group, one stream per run.
+    client = new CloudWatchLogsClient(sideClientConfig(deps.cloudWatchLogsEndpoint, scope.region, 10_000));
+    destinations.push(cloudWatchDestination(client, replicationLogGroup(task.ReplicationTaskArn), replicationLogStream(task._run)));
+  } else if (deps.cloudWatchLogsEndpoint) {
     const instance = await deps.table.get<{ ReplicationInstanceIdentifier: string }>(resourceKey('instance', scope, task.ReplicationInstanceArn));
     const identifier = instance?.doc.ReplicationInstanceIdentifier ?? task.ReplicationInstanceArn.split(':').pop()!;
     client = new CloudWatchLogsClient(sideClientConfig(deps.cloudWatchLogsEndpoint, scope.region, 10_000));

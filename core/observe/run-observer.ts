@@ -48,6 +48,8 @@ export function createTaskObserver(deps: TaskObserverDeps): TaskObserver {
       return log;
     },
     async started(scope, task) {
+      // DMS task events are for replication tasks; serverless replications have no replication-task events.
+      if (!task.ReplicationInstanceArn) return;
       await events.record(scope, { kind: 'task.started', sourceType: 'replication-task', sourceId: task.ReplicationTaskIdentifier, instanceId: await instanceId(scope, task) });
     },
     async closeLog(task, result, log) {
@@ -61,6 +63,7 @@ export function createTaskObserver(deps: TaskObserverDeps): TaskObserver {
       clearTimeout(timer);
     },
     async finished(scope, task, result) {
+      if (!task.ReplicationInstanceArn) return;
       const base = { sourceType: 'replication-task' as const, sourceId: task.ReplicationTaskIdentifier, instanceId: await instanceId(scope, task) };
       await events.record(scope, result.status === 'failed' ? { ...base, kind: 'task.failed', reason: result.message } : { ...base, kind: 'task.stopped' });
     },

@@ -63,16 +63,37 @@ export function taskLogStream(taskArn: string): string {
 }
 
 /**
+ * DMS Serverless: group `dms-serverless-replication-<config resource id>`, task-log stream
+ * `dms-serverless-serv-res-id-<unique id>` (CHAP_Serverless.Components; an observed config held
+ * `dms-serverless-serv-res-id-1707510629537-mttz`: here the run's start time in ms and 4 letters of its id).
+ */
+export function replicationLogGroup(configArn: string): string {
+  return `dms-serverless-replication-${configArn.split(':').pop()}`;
+}
+export function replicationLogStream(run: { id: string; requestedAt: number }): string {
+  return `dms-serverless-serv-res-id-${Math.round(run.requestedAt * 1000)}-${run.id.replace(/[^a-z]/g, '').padEnd(4, 'x').slice(0, 4)}`;
+}
+
+/**
  * Fills Logging.CloudWatchLogGroup / CloudWatchLogStream of a settings document as AWS does when
  * logging is enabled, and clears them when it is not (AWS refuses them on create: they are AWS's).
  */
 export function withLogDestination(settingsJson: string, replicationInstanceIdentifier: string, taskArn: string): string {
+  return withLogNames(settingsJson, taskLogGroup(replicationInstanceIdentifier), taskLogStream(taskArn));
+}
+
+/** The same for a serverless replication's run (an observed config held both names after a logged run). */
+export function withReplicationLogDestination(settingsJson: string, configArn: string, run: { id: string; requestedAt: number }): string {
+  return withLogNames(settingsJson, replicationLogGroup(configArn), replicationLogStream(run));
+}
+
+function withLogNames(settingsJson: string, groupName: string, streamName: string): string {
   const doc = JSON.parse(settingsJson) as Record<string, unknown>;
   const logging = doc.Logging as Record<string, unknown> | undefined;
   if (!logging) return settingsJson;
   const enabled = logging.EnableLogging === true;
-  const group = enabled ? taskLogGroup(replicationInstanceIdentifier) : null;
-  const stream = enabled ? taskLogStream(taskArn) : null;
+  const group = enabled ? groupName : null;
+  const stream = enabled ? streamName : null;
   if (logging.CloudWatchLogGroup === group && logging.CloudWatchLogStream === stream) return settingsJson;
   logging.CloudWatchLogGroup = group;
   logging.CloudWatchLogStream = stream;

@@ -17,8 +17,11 @@ export function mergeReplicationSettings(userJson: string | undefined, base: Tas
     }
     const logging = typeof user === 'object' && user !== null ? (user as Record<string, unknown>).Logging : undefined;
     if (typeof logging === 'object' && logging !== null) {
+      const current = (base.Logging ?? {}) as Record<string, unknown>;
       for (const field of ['CloudWatchLogGroup', 'CloudWatchLogStream']) {
-        if (((logging as Record<string, unknown>)[field] ?? null) !== null) {
+        // Sending back the names AWS filled in (a described document) changes nothing and is accepted.
+        const value = (logging as Record<string, unknown>)[field] ?? null;
+        if (value !== null && value !== (current[field] ?? null)) {
           throw new InvalidParameterValueException(`The parameter Logging.${field} is read-only and cannot be set.`);
         }
       }

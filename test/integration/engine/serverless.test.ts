@@ -13,10 +13,12 @@ import {
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsError, createKinesisTarget, createMySqlSource, selectionMappings } from '../../support/dms.js';
 import { createStream } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
+import { startMoto, type MotoServer } from '../../support/moto.js';
 import {
   createConfig,
   describeReplication,
@@ -33,6 +35,7 @@ import { readStream, summary } from '../../support/task-flow.js';
 
 let stack: TestStack;
 let db: MariaDb;
+let moto: MotoServer;
 let source: string;
 const kinesis = () => inject('kinesisEndpoint');
 
@@ -41,7 +44,10 @@ beforeAll(async () => {
   // observe (and be refused) a delete of a stopped but still provisioned replication.
   process.env.DMSLITE_SERVERLESS_STATUS_STEP_MS = '600';
   process.env.DMSLITE_SERVERLESS_DEPROVISION_DELAY_MS = '8000';
-  [stack, db] = await Promise.all([startTestStack({ runner: true }), startMariaDb()]);
+  // CloudWatch Logs for the task logs (a private moto_server).
+  [moto, db] = await Promise.all([startMoto(), startMariaDb()]);
+  process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS = moto.endpoint;
+  stack = await startTestStack({ runner: true });
   await db.query('CREATE DATABASE sl');
   await db.query('CREATE TABLE sl.items (id INT PRIMARY KEY, v VARCHAR(10))');
   await db.query("INSERT INTO sl.items VALUES (1, 'a'), (2, 'b')");
@@ -58,7 +64,9 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.DMSLITE_SERVERLESS_STATUS_STEP_MS;
   delete process.env.DMSLITE_SERVERLESS_DEPROVISION_DELAY_MS;
+  delete process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS;
   await Promise.all([stack?.stop(), db?.stop()]);
+  await moto?.stop();
 });
 
 const sorted = (xs: string[]) => [...xs].sort();
@@ -187,12 +195,13 @@ describe('a full-load-and-cdc replication', () => {
 });
 
 describe('a full-load replication', () => {
-  it('stops by itself with FULL_LOAD_ONLY_FINISHED and can be reloaded with reload-target', async () => {
+  it('stops by itself with FULL_LOAD_ONLY_FINISHED, logs to its serverless log group, and can be reloaded with reload-target', async () => {
     const stream = uniqueName('fl');
     await createStream(kinesis(), stream, 1);
     const target = (await createKinesisTarget(stack.dms, 'fl-tgt', stream)).EndpointArn!;
-    const config = await createConfig(stack.dms, { id: 'fl-only', source, target, type: 'full-load', mappings: selectionMappings('fl') });
+    const config = await createConfig(stack.dms, { id: 'fl-only', source, target, type: 'full-load', mappings: selectionMappings('fl'), settings: { Logging: { EnableLogging: true } } });
     const arn = config.ReplicationConfigArn!;
+    expect(JSON.parse(config.ReplicationSettings!).Logging).toMatchObject({ EnableLogging: true, CloudWatchLogGroup: null, CloudWatchLogStream: null });
     await stack.dms.send(new StartReplicationCommand({ ReplicationConfigArn: arn, StartReplicationType: 'start-replication' }));
     const { replication, statuses } = await pollReplication(stack.dms, arn, (r) => r.Status === 'stopped');
     expect(statuses.at(-1)).toBe('stopped');
@@ -205,6 +214,26 @@ describe('a full-load replication', () => {
     expect(replication.ReplicationStats!.FullLoadFinishDate).toBeInstanceOf(Date);
     expect(summary(await readStream(kinesis(), stream, 5))).toEqual(['drop-table fl.t1', 'create-table fl.t1', 'load fl.t1', 'load fl.t1', 'load fl.t1']);
     expect((await replicationTableStatistics(stack.dms, arn))[0]).toMatchObject({ TableName: 't1', FullLoadRows: 3, TableState: 'Table completed' });
+
+    // Task logs: group dms-serverless-replication-<resource id>, stream dms-serverless-serv-res-id-<unique id>,
+    // both named in the config's settings after the run.
+    const described = (await stack.dms.send(new DescribeReplicationConfigsCommand({ Filters: [{ Name: 'replication-config-arn', Values: [arn] }] }))).ReplicationConfigs![0];
+    const logging = JSON.parse(described.ReplicationSettings!).Logging;
+    expect(logging.CloudWatchLogGroup).toBe(`dms-serverless-replication-${arn.split(':').pop()}`);
+    expect(logging.CloudWatchLogStream).toMatch(/^dms-serverless-serv-res-id-\d{13}-[a-z]{4}$/);
+    const logs = new CloudWatchLogsClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const deadline = Date.now() + 30_000;
+    let lines: string[] = [];
+    while (!lines.some((l) => l.includes('Stop Reason FULL_LOAD_ONLY_FINISHED')) && Date.now() < deadline) {
+      const out = await logs
+        .send(new GetLogEventsCommand({ logGroupName: logging.CloudWatchLogGroup, logStreamName: logging.CloudWatchLogStream, startFromHead: true }))
+        .catch(() => ({ events: [] }));
+      lines = (out.events ?? []).map((e) => e.message!);
+      if (!lines.some((l) => l.includes('Stop Reason FULL_LOAD_ONLY_FINISHED'))) await new Promise((r) => setTimeout(r, 250));
+    }
+    logs.destroy();
+    expect(lines.some((l) => /\[TASK_MANAGER {4}\]I: {2}Task 'fl-only' running full load in fresh start mode/.test(l))).toBe(true);
+    expect(lines.at(-1)).toContain("Task 'fl-only' stopped. Stop Reason FULL_LOAD_ONLY_FINISHED");
 
     expect(await awsError(stack.dms.send(new StartReplicationCommand({ ReplicationConfigArn: arn, StartReplicationType: 'resume-processing' })))).toMatchObject({
       name: 'InvalidParameterValueException',

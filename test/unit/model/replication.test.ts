@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DmsFault } from '../../../core/model/errors.js';
 import { configView, holdsCapacity, replicationPhase, replicationView, settleReplication, validateComputeConfig, type ReplicationDoc } from '../../../core/model/replication.js';
 import { PROVISIONING_STEPS, replicationStatus } from '../../../core/model/replication-states.js';
+import { replicationLogGroup, replicationLogStream, withReplicationLogDestination } from '../../../core/observe/task-log.js';
+import { defaultTaskSettings } from '../../../core/settings/index.js';
 import { mergeReplicationSettings } from '../../../core/settings/replication.js';
 
 const ARN = 'arn:aws:dms:us-east-1:000000000000:replication-config:ABC';
@@ -152,5 +154,24 @@ describe('mergeReplicationSettings', () => {
     );
     // Explicit nulls are what AWS returns, so they can be sent back.
     expect(() => mergeReplicationSettings(JSON.stringify({ Logging: { CloudWatchLogGroup: null, CloudWatchLogStream: null } }))).not.toThrow();
+  });
+});
+
+describe('serverless task log names', () => {
+  it('names the group after the config resource id and one stream per run, filled only when logging is on', () => {
+    const run = { id: '3f2ab9c1-0d4e-4bcd-9e1f-aa55', requestedAt: 1707510629.537 };
+    expect(replicationLogGroup(ARN)).toBe('dms-serverless-replication-ABC');
+    expect(replicationLogStream(run)).toBe('dms-serverless-serv-res-id-1707510629537-fabc');
+    const off = JSON.stringify(defaultTaskSettings());
+    expect(JSON.parse(withReplicationLogDestination(off, ARN, run)).Logging).toMatchObject({ CloudWatchLogGroup: null, CloudWatchLogStream: null });
+    const on = mergeReplicationSettings(JSON.stringify({ Logging: { EnableLogging: true } })).json;
+    const named = withReplicationLogDestination(on, ARN, run);
+    expect(JSON.parse(named).Logging).toMatchObject({ CloudWatchLogGroup: 'dms-serverless-replication-ABC', CloudWatchLogStream: 'dms-serverless-serv-res-id-1707510629537-fabc' });
+    // A described document sent back unchanged is accepted; other names are not.
+    const base = JSON.parse(named);
+    expect(() => mergeReplicationSettings(named, base)).not.toThrow();
+    expect(fault(() => mergeReplicationSettings(JSON.stringify({ Logging: { CloudWatchLogStream: 'other' } }), base)).message).toBe(
+      'The parameter Logging.CloudWatchLogStream is read-only and cannot be set.',
+    );
   });
 });
