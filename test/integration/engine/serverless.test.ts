@@ -259,6 +259,27 @@ describe('a full-load replication', () => {
   });
 });
 
+describe('a failing replication', () => {
+  it('fails with FATAL_ERROR and its FailureMessages, and can then be modified', async () => {
+    const stream = uniqueName('bad');
+    await createStream(kinesis(), stream, 1);
+    const target = (await createKinesisTarget(stack.dms, 'bad-tgt', stream)).EndpointArn!;
+    const config = await createConfig(stack.dms, { id: 'bad-tables', source, target, type: 'full-load', mappings: selectionMappings('fl', 'missing') });
+    const arn = config.ReplicationConfigArn!;
+    await stack.dms.send(new StartReplicationCommand({ ReplicationConfigArn: arn, StartReplicationType: 'start-replication' }));
+    const { replication } = await waitForReplicationStatus(stack.dms, arn, ['failed', 'stopped']);
+    expect(replication).toMatchObject({ Status: 'failed', StopReason: 'Stop Reason FATAL_ERROR' });
+    expect(replication.FailureMessages).toEqual([expect.stringContaining("'fl'.'missing'")]);
+    // A failed replication may be modified (CHAP_Serverless.Limitations) and started again.
+    await stack.dms.send(new ModifyReplicationConfigCommand({ ReplicationConfigArn: arn, TableMappings: selectionMappings('fl', 't1') }));
+    await stack.dms.send(new StartReplicationCommand({ ReplicationConfigArn: arn, StartReplicationType: 'reload-target' }));
+    // StartReplication has left `failed` already: the next stopped or failed is this run's outcome.
+    const { replication: again } = await waitForReplicationStatus(stack.dms, arn, ['stopped', 'failed']);
+    expect(again).toMatchObject({ Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED' });
+    expect(again.FailureMessages).toBeUndefined();
+  });
+});
+
 describe('boto3', () => {
   it('drives a full-load replication to its own stop and reads its statistics', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
