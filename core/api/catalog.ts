@@ -1,6 +1,7 @@
 import { InvalidParameterValueException } from '../model/errors.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, paginateList } from './describe.js';
+import type { Input, Output } from './operations.js';
 import { ENGINE_DISPLAY_NAMES, MYSQL_ENGINES } from './endpoints.js';
 import { ENGINE_VERSIONS, INSTANCE_CLASSES } from './instances.js';
 
@@ -9,13 +10,16 @@ import { ENGINE_VERSIONS, INSTANCE_CLASSES } from './instances.js';
 const SOURCE_ENGINES = ['mysql', 'mariadb', 'aurora', 'gcp-mysql', 'oracle', 'postgres', 'aurora-postgresql', 'sqlserver', 's3', 'mongodb', 'docdb', 'db2', 'db2-zos', 'sybase', 'azuredb', 'azure-sql-managed-instance'];
 const TARGET_ENGINES = ['mysql', 'mariadb', 'aurora', 'kinesis', 'oracle', 'postgres', 'aurora-postgresql', 'sqlserver', 's3', 'dynamodb', 'kafka', 'redshift', 'redshift-serverless', 'opensearch', 'elasticsearch', 'docdb', 'neptune', 'sybase', 'azuredb', 'babelfish', 'timestream', 'redis', 'db2'];
 
-function endpointTypes() {
-  const out: Record<string, unknown>[] = [];
+type SupportedEndpointType = NonNullable<Output<'DescribeEndpointTypes'>['SupportedEndpointTypes']>[number];
+type EndpointSetting = NonNullable<Output<'DescribeEndpointSettings'>['EndpointSettings']>[number];
+
+function endpointTypes(): SupportedEndpointType[] {
+  const out: SupportedEndpointType[] = [];
   for (const e of SOURCE_ENGINES) out.push(typeEntry(e, 'source'));
   for (const e of TARGET_ENGINES) out.push(typeEntry(e, 'target'));
   return out;
 }
-function typeEntry(engine: string, type: string) {
+function typeEntry(engine: string, type: 'source' | 'target'): SupportedEndpointType {
   return {
     EngineName: engine,
     SupportsCDC: !['s3', 'dynamodb', 'redshift', 'redshift-serverless', 'opensearch', 'elasticsearch', 'neptune'].includes(engine) || type === 'target',
@@ -25,20 +29,24 @@ function typeEntry(engine: string, type: string) {
   };
 }
 
-export async function describeEndpointTypes(_ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeEndpointTypes(
+  _ctx: ApiContext,
+  input: Input<'DescribeEndpointTypes'>,
+): Promise<Output<'DescribeEndpointTypes'>> {
   const match = compileFilters(input.Filters, {
-    'engine-name': (t: Record<string, unknown>) => t.EngineName as string,
-    'endpoint-type': (t: Record<string, unknown>) => [t.EndpointType as string, (t.EndpointType as string).toUpperCase()],
+    'engine-name': (t: SupportedEndpointType) => t.EngineName,
+    'endpoint-type': (t: SupportedEndpointType) => (t.EndpointType ? [t.EndpointType, t.EndpointType.toUpperCase()] : undefined),
   });
-  return paginateList(endpointTypes().filter(match), input, 'SupportedEndpointTypes');
+  const { items, Marker } = paginateList(endpointTypes().filter(match), input);
+  return { SupportedEndpointTypes: items, ...(Marker ? { Marker } : {}) };
 }
 
 const BOOL = 'boolean';
-const KINESIS_SETTINGS = [
+const KINESIS_SETTINGS: EndpointSetting[] = [
   { Name: 'MessageFormat', Type: 'enum', EnumValues: ['json', 'json-unformatted'], Applicability: 'cdc-and-full-load', DefaultValue: 'json' },
-  ...['IncludeTransactionDetails', 'IncludePartitionValue', 'PartitionIncludeSchemaTable', 'IncludeTableAlterOperations', 'IncludeControlDetails', 'IncludeNullAndEmpty', 'NoHexPrefix', 'UseLargeIntegerValue'].map((Name) => ({ Name, Type: BOOL, Applicability: 'cdc-and-full-load', DefaultValue: 'false' })),
+  ...['IncludeTransactionDetails', 'IncludePartitionValue', 'PartitionIncludeSchemaTable', 'IncludeTableAlterOperations', 'IncludeControlDetails', 'IncludeNullAndEmpty', 'NoHexPrefix', 'UseLargeIntegerValue'].map((Name): EndpointSetting => ({ Name, Type: BOOL, Applicability: 'cdc-and-full-load', DefaultValue: 'false' })),
 ];
-const MYSQL_SETTINGS = [
+const MYSQL_SETTINGS: EndpointSetting[] = [
   { Name: 'EventsPollInterval', Type: 'integer', Units: 'seconds', Applicability: 'cdc', IntValueMin: 1, IntValueMax: 60, DefaultValue: '5' },
   { Name: 'ServerTimezone', Type: 'string', Applicability: 'cdc-and-full-load' },
   { Name: 'AfterConnectScript', Type: 'string', Applicability: 'cdc-and-full-load' },
@@ -46,14 +54,21 @@ const MYSQL_SETTINGS = [
   { Name: 'ExecuteTimeout', Type: 'integer', Units: 'seconds', Applicability: 'cdc-and-full-load', DefaultValue: '60' },
 ];
 
-export async function describeEndpointSettings(_ctx: ApiContext, input: Record<string, unknown>) {
-  const engine = String(input.EngineName).toLowerCase();
+export async function describeEndpointSettings(
+  _ctx: ApiContext,
+  input: Input<'DescribeEndpointSettings'>,
+): Promise<Output<'DescribeEndpointSettings'>> {
+  const engine = input.EngineName.toLowerCase();
   if (!(engine in ENGINE_DISPLAY_NAMES)) throw new InvalidParameterValueException(`Invalid engine name: ${input.EngineName}`);
   const settings = engine === 'kinesis' ? KINESIS_SETTINGS : MYSQL_ENGINES.has(engine) ? MYSQL_SETTINGS : [];
-  return paginateList(settings, input, 'EndpointSettings');
+  const { items, Marker } = paginateList(settings, input);
+  return { EndpointSettings: items, ...(Marker ? { Marker } : {}) };
 }
 
-export async function describeOrderableReplicationInstances(_ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeOrderableReplicationInstances(
+  _ctx: ApiContext,
+  input: Input<'DescribeOrderableReplicationInstances'>,
+): Promise<Output<'DescribeOrderableReplicationInstances'>> {
   const all = INSTANCE_CLASSES.flatMap((cls) =>
     ENGINE_VERSIONS.map((v) => ({
       EngineVersion: v,
@@ -66,10 +81,11 @@ export async function describeOrderableReplicationInstances(_ctx: ApiContext, in
       AvailabilityZones: ['a', 'b', 'c'].map((z) => `${_ctx.scope.region}${z}`),
     })),
   );
-  return paginateList(all, input, 'OrderableReplicationInstances');
+  const { items, Marker } = paginateList(all, input);
+  return { OrderableReplicationInstances: items, ...(Marker ? { Marker } : {}) };
 }
 
-export async function describeAccountAttributes(ctx: ApiContext) {
+export async function describeAccountAttributes(ctx: ApiContext): Promise<Output<'DescribeAccountAttributes'>> {
   return {
     AccountQuotas: [
       { AccountQuotaName: 'ReplicationInstances', Used: 0, Max: 20 },

@@ -2,18 +2,11 @@ import { InvalidResourceStateFault, ResourceNotFoundFault } from '../model/error
 import { connectionKey, connectionPk } from '../state/resources.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page } from './describe.js';
-import { MYSQL_ENGINES, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
+import { MYSQL_ENGINES, endpointRecord, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { getInstance } from './instances.js';
 import { resolveEndpointConnection } from '../source/credentials.js';
-
-interface ConnectionDoc extends Record<string, unknown> {
-  ReplicationInstanceArn: string;
-  EndpointArn: string;
-  Status: string;
-  LastFailureMessage?: string;
-  EndpointIdentifier: string;
-  ReplicationInstanceIdentifier: string;
-}
+import type { ConnectionDoc } from '../model/resources.js';
+import type { Input, Output } from './operations.js';
 
 const connectionFilters = {
   'endpoint-arn': (c: ConnectionDoc) => c.EndpointArn,
@@ -24,9 +17,9 @@ const connectionFilters = {
  * Runs the check inside the request (a Lambda has no background time) and stores the result;
  * the response says `testing`, as AWS's does, and DescribeConnections shows the outcome.
  */
-export async function testConnection(ctx: ApiContext, input: Record<string, unknown>) {
-  const instance = await getInstance(ctx, input.ReplicationInstanceArn as string);
-  const endpoint = await getEndpoint(ctx, input.EndpointArn as string);
+export async function testConnection(ctx: ApiContext, input: Input<'TestConnection'>): Promise<Output<'TestConnection'>> {
+  const instance = await getInstance(ctx, input.ReplicationInstanceArn);
+  const endpoint = await getEndpoint(ctx, input.EndpointArn);
   if (instance.doc.ReplicationInstanceStatus !== 'available') {
     throw new InvalidResourceStateFault(
       `Replication instance ${instance.doc.ReplicationInstanceArn} is not in available state`,
@@ -51,11 +44,11 @@ export async function testConnection(ctx: ApiContext, input: Record<string, unkn
 async function checkEndpoint(ctx: ApiContext, endpoint: EndpointDoc): Promise<string | null> {
   try {
     if (endpoint.EngineName === 'kinesis') {
-      const ks = endpoint.KinesisSettings as { StreamArn: string };
-      return await ctx.tester.testKinesis(ks.StreamArn, ctx.scope.region);
+      // CreateEndpoint refuses a kinesis endpoint without a StreamArn.
+      return await ctx.tester.testKinesis(endpoint.KinesisSettings?.StreamArn ?? '', ctx.scope.region);
     }
     if (MYSQL_ENGINES.has(endpoint.EngineName)) {
-      const conn = await resolveEndpointConnection(endpoint, ctx);
+      const conn = await resolveEndpointConnection(endpointRecord(endpoint), ctx);
       return await ctx.tester.testSource(conn);
     }
     return `dmslite cannot test ${endpoint.EngineName} endpoints: only MySQL-compatible sources and Kinesis targets are supported`;
@@ -64,7 +57,10 @@ async function checkEndpoint(ctx: ApiContext, endpoint: EndpointDoc): Promise<st
   }
 }
 
-export async function describeConnections(ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeConnections(
+  ctx: ApiContext,
+  input: Input<'DescribeConnections'>,
+): Promise<Output<'DescribeConnections'>> {
   const match = compileFilters(input.Filters, connectionFilters);
   const result = await page<ConnectionDoc>(
     (after) => mapStored(ctx.table.query<ConnectionDoc>(connectionPk(ctx.scope), after)),
@@ -76,8 +72,8 @@ export async function describeConnections(ctx: ApiContext, input: Record<string,
   return { Connections: result.items, ...(result.marker ? { Marker: result.marker } : {}) };
 }
 
-export async function deleteConnection(ctx: ApiContext, input: Record<string, unknown>) {
-  const key = connectionKey(ctx.scope, input.ReplicationInstanceArn as string, input.EndpointArn as string);
+export async function deleteConnection(ctx: ApiContext, input: Input<'DeleteConnection'>): Promise<Output<'DeleteConnection'>> {
+  const key = connectionKey(ctx.scope, input.ReplicationInstanceArn, input.EndpointArn);
   const found = await ctx.table.get<ConnectionDoc>(key);
   if (!found) throw new ResourceNotFoundFault('Connection not found');
   await ctx.table.write([{ kind: 'delete', key }]);

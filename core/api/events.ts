@@ -13,6 +13,7 @@ import { ConditionFailed, eventPk, identKey, mutate, subscriptionKey, subscripti
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { mapStored } from './endpoints.js';
+import type { Input, Output } from './operations.js';
 
 // DescribeEvents, DescribeEventCategories and the event subscription operations (shapes: botocore
 // dms/2016-01-01). Events are recorded by core/observe/events.ts where the changes happen.
@@ -24,7 +25,7 @@ class SNSInvalidTopicFault extends DmsFault {
 /** AWS's default account quota for event subscriptions (DescribeAccountAttributes). */
 const MAX_SUBSCRIPTIONS = 20;
 
-export async function describeEvents(ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeEvents(ctx: ApiContext, input: Input<'DescribeEvents'>): Promise<Output<'DescribeEvents'>> {
   const sourceType = validSourceType(input.SourceType);
   if (input.SourceIdentifier !== undefined && !sourceType) {
     throw new InvalidParameterValueException('SourceType must be provided when SourceIdentifier is provided');
@@ -32,10 +33,10 @@ export async function describeEvents(ctx: ApiContext, input: Record<string, unkn
   const categories = validCategories(input.EventCategories, sourceType);
   // Window as RDS/DMS describe it: StartTime/EndTime, or the last Duration minutes (default 60).
   const now = ctx.now();
-  const duration = input.Duration as number | undefined;
+  const duration = input.Duration;
   if (duration !== undefined && duration < 0) throw new InvalidParameterValueException('Duration must not be negative');
-  const end = (input.EndTime as number | undefined) ?? (input.StartTime !== undefined && duration !== undefined ? (input.StartTime as number) + duration * 60 : now);
-  const start = (input.StartTime as number | undefined) ?? end - (duration ?? 60) * 60;
+  const end = input.EndTime ?? (input.StartTime !== undefined && duration !== undefined ? input.StartTime + duration * 60 : now);
+  const start = input.StartTime ?? end - (duration ?? 60) * 60;
   if (start > end) throw new InvalidParameterValueException('StartTime must be before EndTime');
   const filterMatch = compileFilters<EventDoc>(input.Filters, { 'replication-instance-id': (e) => e._instanceId });
   const match = (e: EventDoc) =>
@@ -54,16 +55,19 @@ export async function describeEvents(ctx: ApiContext, input: Record<string, unkn
   return { Events: result.items.map((e) => publicView(e)), ...(result.marker ? { Marker: result.marker } : {}) };
 }
 
-export async function describeEventCategories(_ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeEventCategories(
+  _ctx: ApiContext,
+  input: Input<'DescribeEventCategories'>,
+): Promise<Output<'DescribeEventCategories'>> {
   const sourceType = validSourceType(input.SourceType);
-  if (Array.isArray(input.Filters) && input.Filters.length > 0) {
+  if (input.Filters && input.Filters.length > 0) {
     throw new InvalidParameterValueException('DescribeEventCategories supports no filters');
   }
   const types = sourceType ? [sourceType] : (Object.keys(EVENT_CATEGORIES) as EventSourceType[]);
   return { EventCategoryGroupList: types.map((t) => ({ SourceType: t, EventCategories: EVENT_CATEGORIES[t] })) };
 }
 
-function subscriptionView(doc: SubscriptionDoc): Record<string, unknown> {
+function subscriptionView(doc: SubscriptionDoc) {
   return publicView(doc);
 }
 
@@ -77,9 +81,8 @@ async function checkTopic(ctx: ApiContext, topicArn: string): Promise<void> {
 }
 
 /** SourceIds must name existing resources of the SourceType. */
-async function checkSourceIds(ctx: ApiContext, sourceType: EventSourceType | undefined, ids: unknown): Promise<string[] | undefined> {
-  if (ids === undefined) return undefined;
-  const list = ids as string[];
+async function checkSourceIds(ctx: ApiContext, sourceType: EventSourceType | undefined, list: string[] | undefined): Promise<string[] | undefined> {
+  if (list === undefined) return undefined;
   if (list.length > 0 && !sourceType) throw new InvalidParameterValueException('SourceType must be provided when SourceIds are provided');
   for (const id of list) {
     const kind = sourceType === 'replication-task' ? 'task' : 'instance';
@@ -98,27 +101,30 @@ function validName(name: string): void {
   }
 }
 
-export async function createEventSubscription(ctx: ApiContext, input: Record<string, unknown>) {
-  const name = input.SubscriptionName as string;
+export async function createEventSubscription(
+  ctx: ApiContext,
+  input: Input<'CreateEventSubscription'>,
+): Promise<Output<'CreateEventSubscription'>> {
+  const name = input.SubscriptionName;
   validName(name);
   const sourceType = validSourceType(input.SourceType);
   const categories = validCategories(input.EventCategories, sourceType);
   const sourceIds = await checkSourceIds(ctx, sourceType, input.SourceIds);
-  await checkTopic(ctx, input.SnsTopicArn as string);
+  await checkTopic(ctx, input.SnsTopicArn);
   const existing = await ctx.table.all<SubscriptionDoc>(subscriptionPk(ctx.scope));
   if (existing.length >= MAX_SUBSCRIPTIONS) throw new ResourceQuotaExceededFault(`The quota of ${MAX_SUBSCRIPTIONS} event subscriptions is reached`);
   const doc: SubscriptionDoc = {
     CustomerAwsId: ctx.scope.account,
     CustSubscriptionId: name,
-    SnsTopicArn: input.SnsTopicArn as string,
+    SnsTopicArn: input.SnsTopicArn,
     Status: 'active',
     SubscriptionCreationTime: eventTime(ctx.now()),
     ...(sourceType ? { SourceType: sourceType } : {}),
     SourceIdsList: sourceIds ?? [],
     EventCategoriesList: categories ?? [],
-    Enabled: (input.Enabled as boolean | undefined) ?? true,
+    Enabled: input.Enabled ?? true,
     _arn: `arn:aws:dms:${ctx.scope.region}:${ctx.scope.account}:es:${name}`,
-    _tags: (input.Tags as unknown[]) ?? [],
+    _tags: input.Tags ?? [],
   };
   try {
     await ctx.table.write([{ kind: 'put', key: subscriptionKey(ctx.scope, name), doc, ifAbsent: true }]);
@@ -131,12 +137,15 @@ export async function createEventSubscription(ctx: ApiContext, input: Record<str
   return { EventSubscription: subscriptionView(doc) };
 }
 
-export async function describeEventSubscriptions(ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeEventSubscriptions(
+  ctx: ApiContext,
+  input: Input<'DescribeEventSubscriptions'>,
+): Promise<Output<'DescribeEventSubscriptions'>> {
   const match = compileFilters<SubscriptionDoc>(input.Filters, {
     'event-subscription-arn': (s) => s._arn,
     'event-subscription-id': (s) => s.CustSubscriptionId,
   });
-  const name = input.SubscriptionName as string | undefined;
+  const name = input.SubscriptionName;
   const result = await page<SubscriptionDoc>(
     (after) => mapStored(ctx.table.query<SubscriptionDoc>(subscriptionPk(ctx.scope), after)),
     (s) => (name === undefined || s.CustSubscriptionId.toLowerCase() === name.toLowerCase()) && match(s),
@@ -148,9 +157,12 @@ export async function describeEventSubscriptions(ctx: ApiContext, input: Record<
   return { EventSubscriptionsList: result.items.map(subscriptionView), ...(result.marker ? { Marker: result.marker } : {}) };
 }
 
-export async function modifyEventSubscription(ctx: ApiContext, input: Record<string, unknown>) {
-  const name = input.SubscriptionName as string;
-  if (input.SnsTopicArn !== undefined) await checkTopic(ctx, input.SnsTopicArn as string);
+export async function modifyEventSubscription(
+  ctx: ApiContext,
+  input: Input<'ModifyEventSubscription'>,
+): Promise<Output<'ModifyEventSubscription'>> {
+  const name = input.SubscriptionName;
+  if (input.SnsTopicArn !== undefined) await checkTopic(ctx, input.SnsTopicArn);
   let out: SubscriptionDoc | undefined;
   await mutate<SubscriptionDoc>(ctx.table, subscriptionKey(ctx.scope, name), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Event subscription ${name} not found`);
@@ -162,16 +174,19 @@ export async function modifyEventSubscription(ctx: ApiContext, input: Record<str
     }
     if (input.EventCategories !== undefined) doc.EventCategoriesList = validCategories(input.EventCategories, doc.SourceType);
     else if (input.SourceType !== undefined) validCategories(doc.EventCategoriesList, doc.SourceType);
-    if (input.SnsTopicArn !== undefined) doc.SnsTopicArn = input.SnsTopicArn as string;
-    if (input.Enabled !== undefined) doc.Enabled = input.Enabled as boolean;
+    if (input.SnsTopicArn !== undefined) doc.SnsTopicArn = input.SnsTopicArn;
+    if (input.Enabled !== undefined) doc.Enabled = input.Enabled;
     out = doc;
     return [{ kind: 'put', key: current.key, doc, ifVersion: current.version }];
   });
   return { EventSubscription: subscriptionView(out!) };
 }
 
-export async function deleteEventSubscription(ctx: ApiContext, input: Record<string, unknown>) {
-  const name = input.SubscriptionName as string;
+export async function deleteEventSubscription(
+  ctx: ApiContext,
+  input: Input<'DeleteEventSubscription'>,
+): Promise<Output<'DeleteEventSubscription'>> {
+  const name = input.SubscriptionName;
   let out: SubscriptionDoc | undefined;
   await mutate<SubscriptionDoc>(ctx.table, subscriptionKey(ctx.scope, name), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Event subscription ${name} not found`);

@@ -26,9 +26,10 @@ import {
   parseBody,
   regionFromAuthorization,
   successResult,
-  validateInput,
+  validateRequest,
   type HttpResult,
 } from './protocol.js';
+import type { Input, OperationName, Output } from './operations.js';
 import {
   createReplicationSubnetGroup,
   deleteReplicationSubnetGroup,
@@ -56,9 +57,9 @@ import {
   stopReplicationTask,
 } from './tasks.js';
 
-type Operation = (ctx: ApiContext, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+type Operations = { [Op in OperationName]: (ctx: ApiContext, input: Input<Op>) => Promise<Output<Op>> };
 
-const OPERATIONS: Record<string, Operation> = {
+const OPERATIONS: Operations = {
   CreateEndpoint: createEndpoint,
   DescribeEndpoints: describeEndpoints,
   ModifyEndpoint: modifyEndpoint,
@@ -112,6 +113,22 @@ const OPERATIONS: Record<string, Operation> = {
 
 export const IMPLEMENTED_OPERATIONS = Object.keys(OPERATIONS);
 
+function isImplemented(op: string): op is OperationName {
+  return Object.hasOwn(OPERATIONS, op);
+}
+
+/** Runs one operation; generic so each handler gets its own input type. */
+function run<Op extends OperationName>(op: Op, ctx: ApiContext, input: Input<Op>): Promise<Output<Op>> {
+  const impl: Operations[Op] = OPERATIONS[op];
+  return impl(ctx, input);
+}
+
+/** The ARN a request is about, for the log line. */
+function requestArn(input: object): string | undefined {
+  for (const [k, v] of Object.entries(input)) if (k.endsWith('Arn') && typeof v === 'string') return v;
+  return undefined;
+}
+
 export interface DmsRequest {
   target: string | undefined;
   body: string | undefined;
@@ -126,10 +143,9 @@ export async function handleDmsRequest(req: DmsRequest, deps: ApiDeps): Promise<
   let resourceArn: string | undefined;
   try {
     operation = operationFromTarget(req.target);
-    const impl = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
-    if (!impl) throw new UnknownOperationException(`dmslite does not implement the DMS operation ${operation}`);
-    const input = validateInput(operation, parseBody(req.body));
-    resourceArn = Object.entries(input).find(([k, v]) => k.endsWith('Arn') && typeof v === 'string')?.[1] as string | undefined;
+    if (!isImplemented(operation)) throw new UnknownOperationException(`dmslite does not implement the DMS operation ${operation}`);
+    const input = validateRequest(operation, parseBody(req.body));
+    resourceArn = requestArn(input);
     const ctx: ApiContext = {
       ...deps,
       scope: {
@@ -139,7 +155,7 @@ export async function handleDmsRequest(req: DmsRequest, deps: ApiDeps): Promise<
       requestId,
       now: deps.now ?? epochSeconds,
     };
-    const output = await impl(ctx, input);
+    const output = await run(operation, ctx, input);
     logger.info('dms request', { operation, requestId, resourceArn, outcome: 'success' });
     return successResult(requestId, output);
   } catch (err) {

@@ -1,16 +1,20 @@
-import { buildArn, requireArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
+import { buildArn, requireArn, resourceIdFrom } from '../model/arn.js';
 import {
   InvalidParameterValueException,
   InvalidResourceStateFault,
   ResourceAlreadyExistsFault,
   ResourceNotFoundFault,
 } from '../model/errors.js';
+import type { InstanceDoc, SubnetGroup } from '../model/resources.js';
 import { ConditionFailed, identKey, mutate, resourceKey, type Stored, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { deleteConnectionsOf, mapStored } from './endpoints.js';
+import { claimIdentifier, IDENTIFIERS, renameIdentifier, rethrowTaken, storedIdentifier } from './identifiers.js';
+import type { Input, Output } from './operations.js';
 import { groupKey, subnetGroupForInstance } from './subnet-groups.js';
 import { instanceChangeEvents } from '../observe/instance-events.js';
+import { pickDefined } from '../model/wire.js';
 
 export const INSTANCE_CLASSES = [
   'dms.t2.micro', 'dms.t2.small', 'dms.t2.medium', 'dms.t2.large',
@@ -23,19 +27,18 @@ export const INSTANCE_CLASSES = [
 export const ENGINE_VERSIONS = ['3.5.1', '3.5.2', '3.5.3', '3.5.4'];
 export const DEFAULT_ENGINE_VERSION = '3.5.3';
 
-export interface InstanceDoc extends Record<string, unknown> {
-  ReplicationInstanceIdentifier: string;
-  ReplicationInstanceArn: string;
-  ReplicationInstanceClass: string;
-  ReplicationInstanceStatus: string;
-  _readyAt: number;
-}
+/** Members ModifyReplicationInstance copies as given. */
+const MODIFIABLE_MEMBERS = [
+  'ReplicationInstanceClass', 'AllocatedStorage', 'PreferredMaintenanceWindow', 'MultiAZ', 'EngineVersion', 'AutoMinorVersionUpgrade', 'NetworkType',
+] as const;
+
+export type { InstanceDoc };
 
 const instanceFilters = {
   'replication-instance-arn': (i: InstanceDoc) => i.ReplicationInstanceArn,
   'replication-instance-id': (i: InstanceDoc) => i.ReplicationInstanceIdentifier,
   'replication-instance-class': (i: InstanceDoc) => i.ReplicationInstanceClass,
-  'engine-version': (i: InstanceDoc) => i.EngineVersion as string,
+  'engine-version': (i: InstanceDoc) => i.EngineVersion,
 };
 
 /** `creating` → `available` once its time has come: derived on read, no background worker needed. */
@@ -59,59 +62,61 @@ function validateClass(cls: string) {
   }
 }
 
-export async function createReplicationInstance(ctx: ApiContext, input: Record<string, unknown>) {
-  const identifier = (input.ReplicationInstanceIdentifier as string).toLowerCase();
-  validateIdentifier('ReplicationInstanceIdentifier', identifier, 63);
-  validateClass(input.ReplicationInstanceClass as string);
-  const engineVersion = (input.EngineVersion as string | undefined) ?? DEFAULT_ENGINE_VERSION;
+export async function createReplicationInstance(
+  ctx: ApiContext,
+  input: Input<'CreateReplicationInstance'>,
+): Promise<Output<'CreateReplicationInstance'>> {
+  const identifier = storedIdentifier(IDENTIFIERS.instance, input.ReplicationInstanceIdentifier);
+  validateClass(input.ReplicationInstanceClass);
+  const engineVersion = input.EngineVersion ?? DEFAULT_ENGINE_VERSION;
   if (!ENGINE_VERSIONS.includes(engineVersion)) {
     throw new InvalidParameterValueException(`No replication engine found with version: ${engineVersion}`);
   }
-  const storage = (input.AllocatedStorage as number | undefined) ?? 50;
+  const storage = input.AllocatedStorage ?? 50;
   if (storage < 5 || storage > 6144) throw new InvalidParameterValueException('AllocatedStorage must be between 5 and 6144');
-  const arn = buildArn(ctx.scope, 'rep', resourceIdFrom(input.ResourceIdentifier as string | undefined));
+  const arn = buildArn(ctx.scope, 'rep', resourceIdFrom(input.ResourceIdentifier));
   const now = ctx.now();
-  const az = (input.AvailabilityZone as string | undefined) ?? `${ctx.scope.region}a`;
-  const subnetGroup = await subnetGroupForInstance(ctx, input.ReplicationSubnetGroupIdentifier as string | undefined, az);
+  const az = input.AvailabilityZone ?? `${ctx.scope.region}a`;
+  const subnetGroup = await subnetGroupForInstance(ctx, input.ReplicationSubnetGroupIdentifier, az);
   const doc: InstanceDoc = {
     ReplicationInstanceIdentifier: identifier,
-    ReplicationInstanceClass: input.ReplicationInstanceClass as string,
+    ReplicationInstanceClass: input.ReplicationInstanceClass,
     ReplicationInstanceStatus: 'creating',
     AllocatedStorage: storage,
     InstanceCreateTime: now,
-    VpcSecurityGroups: ((input.VpcSecurityGroupIds as string[] | undefined) ?? ['sg-00000000']).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
+    VpcSecurityGroups: securityGroups(input.VpcSecurityGroupIds ?? ['sg-00000000']),
     AvailabilityZone: az,
     ReplicationSubnetGroup: subnetGroup,
-    PreferredMaintenanceWindow: (input.PreferredMaintenanceWindow as string | undefined) ?? 'sun:06:00-sun:06:30',
+    PreferredMaintenanceWindow: input.PreferredMaintenanceWindow ?? 'sun:06:00-sun:06:30',
     PendingModifiedValues: {},
-    MultiAZ: (input.MultiAZ as boolean | undefined) ?? false,
+    MultiAZ: input.MultiAZ ?? false,
     EngineVersion: engineVersion,
-    AutoMinorVersionUpgrade: (input.AutoMinorVersionUpgrade as boolean | undefined) ?? true,
-    KmsKeyId: (input.KmsKeyId as string | undefined) ?? `arn:aws:kms:${ctx.scope.region}:${ctx.scope.account}:key/00000000-0000-0000-0000-000000000000`,
+    AutoMinorVersionUpgrade: input.AutoMinorVersionUpgrade ?? true,
+    KmsKeyId: input.KmsKeyId ?? `arn:aws:kms:${ctx.scope.region}:${ctx.scope.account}:key/00000000-0000-0000-0000-000000000000`,
     ReplicationInstanceArn: arn,
     ReplicationInstancePublicIpAddress: '127.0.0.1',
     ReplicationInstancePrivateIpAddress: '127.0.0.1',
     ReplicationInstancePublicIpAddresses: ['127.0.0.1'],
     ReplicationInstancePrivateIpAddresses: ['127.0.0.1'],
     ReplicationInstanceIpv6Addresses: [],
-    PubliclyAccessible: (input.PubliclyAccessible as boolean | undefined) ?? true,
+    PubliclyAccessible: input.PubliclyAccessible ?? true,
     ...(input.DnsNameServers ? { DnsNameServers: input.DnsNameServers } : {}),
-    NetworkType: (input.NetworkType as string | undefined) ?? 'IPV4',
+    NetworkType: input.NetworkType ?? 'IPV4',
     _readyAt: now + ctx.config.createDelayMs / 1000,
-    _tags: (input.Tags as unknown[]) ?? [],
+    _tags: input.Tags ?? [],
   };
   try {
     await ctx.table.write([
       { kind: 'put', key: resourceKey('instance', ctx.scope, arn), doc, ifAbsent: true, attrs: { refs: 0 } },
-      { kind: 'put', key: identKey('instance', ctx.scope, identifier), doc: { arn }, ifAbsent: true },
+      claimIdentifier(ctx, IDENTIFIERS.instance, identifier, arn),
       ...usesGroup(ctx, subnetGroup, 1),
     ]);
   } catch (e) {
     if (e instanceof ConditionFailed) {
       if (e.index === 2) throw new ResourceNotFoundFault('The replication subnet group of this instance was deleted concurrently');
-      throw new ResourceAlreadyExistsFault('The specified replication instance already exists', e.index === 0 ? arn : undefined);
+      if (e.index === 0) throw new ResourceAlreadyExistsFault('The specified replication instance already exists', arn);
     }
-    throw e;
+    await rethrowTaken(ctx, IDENTIFIERS.instance, e, identifier, true);
   }
   // Readiness is derived on read: `created` is dated when the instance becomes available.
   await ctx.events.record(
@@ -122,7 +127,14 @@ export async function createReplicationInstance(ctx: ApiContext, input: Record<s
   return { ReplicationInstance: publicView(doc) };
 }
 
-export async function describeReplicationInstances(ctx: ApiContext, input: Record<string, unknown>) {
+function securityGroups(ids: string[]) {
+  return ids.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
+}
+
+export async function describeReplicationInstances(
+  ctx: ApiContext,
+  input: Input<'DescribeReplicationInstances'>,
+): Promise<Output<'DescribeReplicationInstances'>> {
   const match = compileFilters(input.Filters, instanceFilters);
   const now = ctx.now();
   const result = await page<InstanceDoc>(
@@ -138,45 +150,43 @@ export async function describeReplicationInstances(ctx: ApiContext, input: Recor
   };
 }
 
-export async function modifyReplicationInstance(ctx: ApiContext, input: Record<string, unknown>) {
-  const arn = input.ReplicationInstanceArn as string;
+export async function modifyReplicationInstance(
+  ctx: ApiContext,
+  input: Input<'ModifyReplicationInstance'>,
+): Promise<Output<'ModifyReplicationInstance'>> {
+  const arn = input.ReplicationInstanceArn;
   requireArn('ReplicationInstanceArn', arn, 'rep');
   let out: InstanceDoc | undefined;
   let before: InstanceDoc | undefined;
+  let claimed: string | undefined;
   await mutate<InstanceDoc>(ctx.table, resourceKey('instance', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Replication instance ${arn} not found`);
     before = current.doc;
-    const doc = { ...settleInstance(current.doc, ctx.now()) };
-    if (doc.ReplicationInstanceStatus !== 'available') {
+    const settled = settleInstance(current.doc, ctx.now());
+    if (settled.ReplicationInstanceStatus !== 'available') {
       throw new InvalidResourceStateFault(`Replication instance ${arn} is not in available state`);
     }
-    if (input.ReplicationInstanceClass) validateClass(input.ReplicationInstanceClass as string);
-    for (const k of ['ReplicationInstanceClass', 'AllocatedStorage', 'PreferredMaintenanceWindow', 'MultiAZ', 'EngineVersion', 'AutoMinorVersionUpgrade', 'NetworkType']) {
-      if (input[k] !== undefined) doc[k] = input[k];
-    }
-    if (input.VpcSecurityGroupIds) {
-      doc.VpcSecurityGroups = (input.VpcSecurityGroupIds as string[]).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
-    }
-    const ops: WriteOp[] = [{ kind: 'put', key: current.key, doc, ifVersion: current.version }];
-    const newId = (input.ReplicationInstanceIdentifier as string | undefined)?.toLowerCase();
-    if (newId && newId !== doc.ReplicationInstanceIdentifier) {
-      validateIdentifier('ReplicationInstanceIdentifier', newId, 63);
-      ops.push({ kind: 'put', key: identKey('instance', ctx.scope, newId), doc: { arn }, ifAbsent: true });
-      ops.push({ kind: 'delete', key: identKey('instance', ctx.scope, doc.ReplicationInstanceIdentifier) });
-      doc.ReplicationInstanceIdentifier = newId;
-    }
+    if (input.ReplicationInstanceClass) validateClass(input.ReplicationInstanceClass);
+    const doc: InstanceDoc = {
+      ...settled,
+      ...pickDefined(input, MODIFIABLE_MEMBERS),
+      ...(input.VpcSecurityGroupIds ? { VpcSecurityGroups: securityGroups(input.VpcSecurityGroupIds) } : {}),
+    };
+    const rename = renameIdentifier(ctx, IDENTIFIERS.instance, arn, doc.ReplicationInstanceIdentifier, input.ReplicationInstanceIdentifier);
+    claimed = rename.claimed;
+    doc.ReplicationInstanceIdentifier = rename.identifier;
     out = doc;
-    return ops;
-  }).catch((e) => {
-    if (e instanceof ConditionFailed && e.index === 1) throw new ResourceAlreadyExistsFault('The specified replication instance already exists');
-    throw e;
-  });
+    return [{ kind: 'put', key: current.key, doc, ifVersion: current.version }, ...rename.ops];
+  }).catch((e) => rethrowTaken(ctx, IDENTIFIERS.instance, e, claimed));
   await ctx.events.record(ctx.scope, ...instanceChangeEvents(before!, out!));
   return { ReplicationInstance: publicView(out!) };
 }
 
-export async function deleteReplicationInstance(ctx: ApiContext, input: Record<string, unknown>) {
-  const arn = input.ReplicationInstanceArn as string;
+export async function deleteReplicationInstance(
+  ctx: ApiContext,
+  input: Input<'DeleteReplicationInstance'>,
+): Promise<Output<'DeleteReplicationInstance'>> {
+  const arn = input.ReplicationInstanceArn;
   requireArn('ReplicationInstanceArn', arn, 'rep');
   let out: InstanceDoc | undefined;
   await mutate<InstanceDoc>(ctx.table, resourceKey('instance', ctx.scope, arn), (current) => {
@@ -188,7 +198,7 @@ export async function deleteReplicationInstance(ctx: ApiContext, input: Record<s
     return [
       { kind: 'delete', key: current.key, ifVersion: current.version, ifAttrZero: 'refs' },
       { kind: 'delete', key: identKey('instance', ctx.scope, current.doc.ReplicationInstanceIdentifier) },
-      ...usesGroup(ctx, current.doc.ReplicationSubnetGroup as Record<string, unknown>, -1),
+      ...usesGroup(ctx, current.doc.ReplicationSubnetGroup, -1),
     ];
   });
   await deleteConnectionsOf(ctx, (c) => c.ReplicationInstanceArn === arn);
@@ -202,8 +212,8 @@ export async function deleteReplicationInstance(ctx: ApiContext, input: Record<s
 }
 
 /** A named subnet group counts the instances in it, so it cannot be deleted under them. */
-function usesGroup(ctx: ApiContext, group: Record<string, unknown> | undefined, delta: number): WriteOp[] {
-  const name = group?.ReplicationSubnetGroupIdentifier as string | undefined;
+function usesGroup(ctx: ApiContext, group: SubnetGroup | undefined, delta: number): WriteOp[] {
+  const name = group?.ReplicationSubnetGroupIdentifier;
   if (!name || name === 'default') return [];
   return [{ kind: 'add', key: groupKey(ctx, name), attr: 'refs', delta, mustExist: true }];
 }

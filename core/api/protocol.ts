@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import model from './dms-model.json' with { type: 'json' };
+import type { Input, OperationName } from './operations.js';
 import {
   DmsFault,
   InvalidParameterValueException,
@@ -33,8 +34,6 @@ export interface HttpResult {
   body: string;
 }
 
-export type OperationHandler = (input: Record<string, unknown>) => Promise<Record<string, unknown>>;
-
 export function operationFromTarget(target: string | undefined): string {
   if (!target) throw new UnknownOperationException('Missing X-Amz-Target header');
   const dot = target.lastIndexOf('.');
@@ -65,6 +64,14 @@ export function validateInput(op: string, input: Record<string, unknown>): Recor
   const shapeName = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : null;
   if (!shapeName) return {};
   return validateValue(shapeName, input, '') as Record<string, unknown>;
+}
+
+/**
+ * The request of an implemented operation, validated: its type is the SDK's input shape in wire
+ * form because validateValue enforces exactly that shape (the model is botocore's).
+ */
+export function validateRequest<Op extends OperationName>(op: Op, input: Record<string, unknown>): Input<Op> {
+  return validateInput(op, input) as Input<Op>;
 }
 
 function validateValue(shapeName: string, value: unknown, path: string): unknown {
@@ -130,7 +137,7 @@ function validateValue(shapeName: string, value: unknown, path: string): unknown
   }
 }
 
-export function successResult(requestId: string, output: Record<string, unknown>): HttpResult {
+export function successResult(requestId: string, output: object): HttpResult {
   return { statusCode: 200, headers: jsonHeaders(requestId), body: JSON.stringify(output) };
 }
 

@@ -2,26 +2,19 @@ import { InvalidResourceStateFault, ResourceNotFoundFault } from '../model/error
 import { resolveEndpointConnection } from '../source/credentials.js';
 import type { ApiContext } from './context.js';
 import { paginateList } from './describe.js';
-import { MYSQL_ENGINES, getEndpoint } from './endpoints.js';
+import { MYSQL_ENGINES, endpointRecord, getEndpoint } from './endpoints.js';
 import { getInstance } from './instances.js';
+import type { SchemasDoc } from '../model/resources.js';
+import type { Input, Output } from './operations.js';
 
 // RefreshSchemas / DescribeRefreshSchemasStatus / DescribeSchemas: the schema list is read from the
 // source itself (inside the request, like TestConnection) and kept per endpoint.
 
-interface SchemasDoc extends Record<string, unknown> {
-  EndpointArn: string;
-  ReplicationInstanceArn: string;
-  Status: 'successful' | 'failed' | 'refreshing';
-  LastRefreshDate: number;
-  LastFailureMessage?: string;
-  _schemas: string[];
-}
-
 const schemasKey = (ctx: ApiContext, endpointArn: string) => ({ pk: `schemas#${ctx.scope.account}#${ctx.scope.region}`, sk: endpointArn });
 
-export async function refreshSchemas(ctx: ApiContext, input: Record<string, unknown>) {
-  const endpoint = await getEndpoint(ctx, input.EndpointArn as string);
-  const instance = await getInstance(ctx, input.ReplicationInstanceArn as string);
+export async function refreshSchemas(ctx: ApiContext, input: Input<'RefreshSchemas'>): Promise<Output<'RefreshSchemas'>> {
+  const endpoint = await getEndpoint(ctx, input.EndpointArn);
+  const instance = await getInstance(ctx, input.ReplicationInstanceArn);
   if (instance.doc.ReplicationInstanceStatus !== 'available') {
     throw new InvalidResourceStateFault(`Replication instance ${instance.doc.ReplicationInstanceArn} is not in available state`);
   }
@@ -31,7 +24,7 @@ export async function refreshSchemas(ctx: ApiContext, input: Record<string, unkn
     failure = `Schemas of ${endpoint.doc.EngineName} endpoints cannot be listed: only MySQL-compatible endpoints have schemas in dmslite`;
   } else {
     try {
-      schemas = await ctx.tester.listSchemas(await resolveEndpointConnection(endpoint.doc, ctx));
+      schemas = await ctx.tester.listSchemas(await resolveEndpointConnection(endpointRecord(endpoint.doc), ctx));
     } catch (e) {
       failure = (e as Error).message;
     }
@@ -46,7 +39,7 @@ export async function refreshSchemas(ctx: ApiContext, input: Record<string, unkn
   };
   await ctx.table.write([{ kind: 'put', key: schemasKey(ctx, doc.EndpointArn), doc }]);
   const { _schemas, LastFailureMessage: _f, ...status } = doc;
-  return { RefreshSchemasStatus: { ...status, Status: 'refreshing' } };
+  return { RefreshSchemasStatus: { ...status, Status: 'refreshing' as const } };
 }
 
 async function stored(ctx: ApiContext, endpointArn: string): Promise<SchemasDoc> {
@@ -56,13 +49,17 @@ async function stored(ctx: ApiContext, endpointArn: string): Promise<SchemasDoc>
   return found.doc;
 }
 
-export async function describeRefreshSchemasStatus(ctx: ApiContext, input: Record<string, unknown>) {
-  const { _schemas, ...status } = await stored(ctx, input.EndpointArn as string);
+export async function describeRefreshSchemasStatus(
+  ctx: ApiContext,
+  input: Input<'DescribeRefreshSchemasStatus'>,
+): Promise<Output<'DescribeRefreshSchemasStatus'>> {
+  const { _schemas, ...status } = await stored(ctx, input.EndpointArn);
   return { RefreshSchemasStatus: status };
 }
 
-export async function describeSchemas(ctx: ApiContext, input: Record<string, unknown>) {
-  const doc = await stored(ctx, input.EndpointArn as string);
+export async function describeSchemas(ctx: ApiContext, input: Input<'DescribeSchemas'>): Promise<Output<'DescribeSchemas'>> {
+  const doc = await stored(ctx, input.EndpointArn);
   if (doc.Status !== 'successful') throw new InvalidResourceStateFault(`The last schema refresh of ${doc.EndpointArn} failed: ${doc.LastFailureMessage}`);
-  return paginateList(doc._schemas, input, 'Schemas');
+  const { items, Marker } = paginateList(doc._schemas, input);
+  return { Schemas: items, ...(Marker ? { Marker } : {}) };
 }

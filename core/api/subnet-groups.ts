@@ -4,15 +4,13 @@ import { ConditionFailed, mutate, resourceKey, type Stored } from '../state/reso
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, page, publicView } from './describe.js';
 import { mapStored } from './endpoints.js';
+import type { SubnetGroup, SubnetGroupDoc } from '../model/resources.js';
+import type { Input, Output } from './operations.js';
 
 // Replication subnet groups: kept for API compatibility (dmslite needs no VPC). The group's name
 // is its key; its ARN ends with the name, as AWS's `subgrp` ARNs do.
 
-export interface SubnetGroupDoc extends Record<string, unknown> {
-  ReplicationSubnetGroupIdentifier: string;
-  ReplicationSubnetGroupDescription: string;
-  _arn: string;
-}
+export type { SubnetGroupDoc };
 
 const subnetGroupFilters = {
   'replication-subnet-group-id': (g: SubnetGroupDoc) => g.ReplicationSubnetGroupIdentifier,
@@ -33,7 +31,7 @@ export function subnetGroupArn(ctx: ApiContext, name: string): string {
 }
 
 /** The group an instance names, or AWS's implicit `default` group. */
-export async function subnetGroupForInstance(ctx: ApiContext, name: string | undefined, az: string): Promise<Record<string, unknown>> {
+export async function subnetGroupForInstance(ctx: ApiContext, name: string | undefined, az: string): Promise<SubnetGroup> {
   if (name === undefined || name.toLowerCase() === 'default') {
     return {
       ReplicationSubnetGroupIdentifier: 'default',
@@ -49,24 +47,27 @@ export async function subnetGroupForInstance(ctx: ApiContext, name: string | und
   return publicView(found.doc);
 }
 
-function validateSubnetIds(ids: unknown) {
-  if (!Array.isArray(ids) || ids.length === 0) throw new InvalidParameterValueException('SubnetIds must contain at least one subnet');
+function validateSubnetIds(ids: readonly string[]) {
+  if (ids.length === 0) throw new InvalidParameterValueException('SubnetIds must contain at least one subnet');
 }
 
-export async function createReplicationSubnetGroup(ctx: ApiContext, input: Record<string, unknown>) {
-  const name = (input.ReplicationSubnetGroupIdentifier as string).toLowerCase();
+export async function createReplicationSubnetGroup(
+  ctx: ApiContext,
+  input: Input<'CreateReplicationSubnetGroup'>,
+): Promise<Output<'CreateReplicationSubnetGroup'>> {
+  const name = input.ReplicationSubnetGroupIdentifier.toLowerCase();
   validateIdentifier('ReplicationSubnetGroupIdentifier', name);
   if (name === 'default') throw new InvalidParameterValueException('The Replication Subnet Group name "default" is reserved');
   validateSubnetIds(input.SubnetIds);
   const doc: SubnetGroupDoc = {
     ReplicationSubnetGroupIdentifier: name,
-    ReplicationSubnetGroupDescription: input.ReplicationSubnetGroupDescription as string,
+    ReplicationSubnetGroupDescription: input.ReplicationSubnetGroupDescription,
     VpcId: 'vpc-00000000',
     SubnetGroupStatus: 'Complete',
-    Subnets: subnets(input.SubnetIds as string[], ctx.scope.region),
+    Subnets: subnets(input.SubnetIds, ctx.scope.region),
     SupportedNetworkTypes: ['IPV4'],
     _arn: subnetGroupArn(ctx, name),
-    _tags: (input.Tags as unknown[]) ?? [],
+    _tags: input.Tags ?? [],
   };
   try {
     await ctx.table.write([{ kind: 'put', key: groupKey(ctx, name), doc, ifAbsent: true, attrs: { refs: 0 } }]);
@@ -77,7 +78,10 @@ export async function createReplicationSubnetGroup(ctx: ApiContext, input: Recor
   return { ReplicationSubnetGroup: publicView(doc) };
 }
 
-export async function describeReplicationSubnetGroups(ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeReplicationSubnetGroups(
+  ctx: ApiContext,
+  input: Input<'DescribeReplicationSubnetGroups'>,
+): Promise<Output<'DescribeReplicationSubnetGroups'>> {
   const match = compileFilters(input.Filters, subnetGroupFilters);
   const result = await page<SubnetGroupDoc>(
     (after) => mapStored(ctx.table.query<SubnetGroupDoc>(resourceKey('subgrp', ctx.scope, '').pk, after)),
@@ -89,23 +93,29 @@ export async function describeReplicationSubnetGroups(ctx: ApiContext, input: Re
   return { ReplicationSubnetGroups: result.items.map((g) => publicView(g)), ...(result.marker ? { Marker: result.marker } : {}) };
 }
 
-export async function modifyReplicationSubnetGroup(ctx: ApiContext, input: Record<string, unknown>) {
-  const name = input.ReplicationSubnetGroupIdentifier as string;
+export async function modifyReplicationSubnetGroup(
+  ctx: ApiContext,
+  input: Input<'ModifyReplicationSubnetGroup'>,
+): Promise<Output<'ModifyReplicationSubnetGroup'>> {
+  const name = input.ReplicationSubnetGroupIdentifier;
   let out: SubnetGroupDoc | undefined;
   await mutate<SubnetGroupDoc>(ctx.table, groupKey(ctx, name), (current: Stored<SubnetGroupDoc> | null) => {
     if (!current) throw new ResourceNotFoundFault(`Replication Subnet Group ${name} not found`);
     const doc = { ...current.doc };
-    if (input.ReplicationSubnetGroupDescription !== undefined) doc.ReplicationSubnetGroupDescription = input.ReplicationSubnetGroupDescription as string;
+    if (input.ReplicationSubnetGroupDescription !== undefined) doc.ReplicationSubnetGroupDescription = input.ReplicationSubnetGroupDescription;
     validateSubnetIds(input.SubnetIds);
-    doc.Subnets = subnets(input.SubnetIds as string[], ctx.scope.region);
+    doc.Subnets = subnets(input.SubnetIds, ctx.scope.region);
     out = doc;
     return [{ kind: 'put', key: current.key, doc, ifVersion: current.version }];
   });
   return { ReplicationSubnetGroup: publicView(out!) };
 }
 
-export async function deleteReplicationSubnetGroup(ctx: ApiContext, input: Record<string, unknown>) {
-  const name = input.ReplicationSubnetGroupIdentifier as string;
+export async function deleteReplicationSubnetGroup(
+  ctx: ApiContext,
+  input: Input<'DeleteReplicationSubnetGroup'>,
+): Promise<Output<'DeleteReplicationSubnetGroup'>> {
+  const name = input.ReplicationSubnetGroupIdentifier;
   await mutate<SubnetGroupDoc>(ctx.table, groupKey(ctx, name), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Replication Subnet Group ${name} not found`);
     if (current.refs > 0) throw new InvalidResourceStateFault(`Replication Subnet Group ${name} is in use by a replication instance`);

@@ -1,12 +1,12 @@
 import { parseArn } from '../model/arn.js';
 import { InvalidParameterValueException, ResourceNotFoundFault } from '../model/errors.js';
 import { mutate, resourceKey, type ResourceKind } from '../state/resources.js';
+import type { EndpointDoc, InstanceDoc, SubnetGroupDoc, Tag } from '../model/resources.js';
+import type { TaskDoc } from '../model/task.js';
 import type { ApiContext } from './context.js';
+import type { Input, Output } from './operations.js';
 
-interface Tag {
-  Key: string;
-  Value?: string;
-}
+type TaggedDoc = EndpointDoc | InstanceDoc | TaskDoc | SubnetGroupDoc;
 
 const KIND_BY_ARN_TYPE: Record<string, ResourceKind> = { endpoint: 'endpoint', rep: 'instance', task: 'task', subgrp: 'subgrp', 'replication-config': 'repconfig' };
 
@@ -20,17 +20,17 @@ function keyFor(ctx: ApiContext, arn: string) {
 
 async function updateTags(ctx: ApiContext, arn: string, fn: (tags: Tag[]) => Tag[]): Promise<Tag[]> {
   let result: Tag[] = [];
-  await mutate<Record<string, unknown>>(ctx.table, keyFor(ctx, arn), (current) => {
+  await mutate<TaggedDoc>(ctx.table, keyFor(ctx, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Resource ${arn} not found`);
-    result = fn(((current.doc._tags as Tag[]) ?? []).slice());
+    result = fn((current.doc._tags ?? []).slice());
     return [{ kind: 'put', key: current.key, doc: { ...current.doc, _tags: result }, ifVersion: current.version }];
   });
   return result;
 }
 
-export async function addTagsToResource(ctx: ApiContext, input: Record<string, unknown>) {
-  const add = input.Tags as Tag[];
-  await updateTags(ctx, input.ResourceArn as string, (tags) => {
+export async function addTagsToResource(ctx: ApiContext, input: Input<'AddTagsToResource'>): Promise<Output<'AddTagsToResource'>> {
+  const add = input.Tags;
+  await updateTags(ctx, input.ResourceArn, (tags) => {
     for (const t of add) {
       if (!t.Key) throw new InvalidParameterValueException('Tag keys must not be empty');
       const i = tags.findIndex((x) => x.Key === t.Key);
@@ -43,20 +43,26 @@ export async function addTagsToResource(ctx: ApiContext, input: Record<string, u
   return {};
 }
 
-export async function removeTagsFromResource(ctx: ApiContext, input: Record<string, unknown>) {
-  const keys = new Set(input.TagKeys as string[]);
-  await updateTags(ctx, input.ResourceArn as string, (tags) => tags.filter((t) => !keys.has(t.Key)));
+export async function removeTagsFromResource(
+  ctx: ApiContext,
+  input: Input<'RemoveTagsFromResource'>,
+): Promise<Output<'RemoveTagsFromResource'>> {
+  const keys = new Set(input.TagKeys);
+  await updateTags(ctx, input.ResourceArn, (tags) => tags.filter((t) => t.Key === undefined || !keys.has(t.Key)));
   return {};
 }
 
-export async function listTagsForResource(ctx: ApiContext, input: Record<string, unknown>) {
-  const arns = (input.ResourceArnList as string[] | undefined) ?? (input.ResourceArn ? [input.ResourceArn as string] : []);
+export async function listTagsForResource(
+  ctx: ApiContext,
+  input: Input<'ListTagsForResource'>,
+): Promise<Output<'ListTagsForResource'>> {
+  const arns = input.ResourceArnList ?? (input.ResourceArn ? [input.ResourceArn] : []);
   if (arns.length === 0) throw new InvalidParameterValueException('ResourceArn or ResourceArnList must be provided');
-  const TagList: Record<string, unknown>[] = [];
+  const TagList: Tag[] = [];
   for (const arn of arns) {
-    const found = await ctx.table.get<Record<string, unknown>>(keyFor(ctx, arn));
+    const found = await ctx.table.get<TaggedDoc>(keyFor(ctx, arn));
     if (!found) throw new ResourceNotFoundFault(`Resource ${arn} not found`);
-    for (const t of (found.doc._tags as Tag[]) ?? []) {
+    for (const t of found.doc._tags ?? []) {
       TagList.push({ Key: t.Key, Value: t.Value, ...(input.ResourceArnList ? { ResourceArn: arn } : {}) });
     }
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseTableMappings } from '../mapping/parse.js';
-import { buildArn, requireArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
+import { buildArn, requireArn, resourceIdFrom } from '../model/arn.js';
 import {
   InvalidParameterCombinationException,
   InvalidParameterValueException,
@@ -9,7 +9,7 @@ import {
   ResourceNotFoundFault,
 } from '../model/errors.js';
 import { parseCdcStartPosition, parseCdcStopPosition } from '../model/positions.js';
-import { transition, type TaskStatus } from '../model/task-states.js';
+import { transition } from '../model/task-states.js';
 import { defaultTaskSettings, mergeTaskSettings, type TaskSettingsDocument } from '../settings/index.js';
 import {
   ConditionFailed,
@@ -25,10 +25,21 @@ import {
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { ENGINE_DISPLAY_NAMES, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
-import { getInstance } from './instances.js';
+import { claimIdentifier, IDENTIFIERS, renameIdentifier, rethrowTaken, storedIdentifier } from './identifiers.js';
+import { getInstance, type InstanceDoc } from './instances.js';
+import type { Input, Output } from './operations.js';
 import { settleTask, type TaskDoc, type TableStatsDoc } from '../model/task.js';
 import { deleteTaskLogTail } from '../observe/log-store.js';
 import { withLogDestination } from '../observe/task-log.js';
+
+type ReplicationTaskView = NonNullable<Output<'CreateReplicationTask'>['ReplicationTask']>;
+
+/** The CDC members of Create/Modify/StartReplicationTask. */
+interface CdcOptions {
+  CdcStartTime?: number;
+  CdcStartPosition?: string;
+  CdcStopPosition?: string;
+}
 
 export type { TaskDoc };
 
@@ -40,10 +51,11 @@ const taskFilters = {
   'replication-instance-arn': (t: TaskDoc) => t.ReplicationInstanceArn,
 };
 
-export function taskView(doc: TaskDoc, withoutSettings = false): Record<string, unknown> {
+export function taskView(doc: TaskDoc, withoutSettings = false): ReplicationTaskView {
   const view = publicView(doc);
-  if (withoutSettings) delete view.ReplicationTaskSettings;
-  return view;
+  if (!withoutSettings) return view;
+  const { ReplicationTaskSettings: _omitted, ...rest } = view;
+  return rest;
 }
 
 export async function getTask(ctx: ApiContext, arn: string): Promise<Stored<TaskDoc>> {
@@ -57,88 +69,91 @@ export function engineTypeDescription(e: EndpointDoc): string {
   return `ReplicationEngineType [id=0, name=${e.EngineName}, cdcSupported=Y, endpointType=${e.EndpointType}, serviceType=AWS, externalName=${ENGINE_DISPLAY_NAMES[e.EngineName] ?? e.EngineName}, rvn=1]`;
 }
 
-function validateCdcOptions(input: Record<string, unknown>) {
+function validateCdcOptions(input: CdcOptions) {
   if (input.CdcStartTime !== undefined && input.CdcStartPosition !== undefined) {
     throw new InvalidParameterCombinationException('CdcStartTime and CdcStartPosition cannot be specified together');
   }
-  if (input.CdcStartPosition !== undefined) parseCdcStartPosition(input.CdcStartPosition as string);
-  if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition as string);
+  if (input.CdcStartPosition !== undefined) parseCdcStartPosition(input.CdcStartPosition);
+  if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition);
 }
 
 /** CdcStartPosition and CdcStartTime replace each other; CdcStopPosition stands alone. */
-function applyCdcOptions(doc: TaskDoc, input: Record<string, unknown>): void {
+function applyCdcOptions(doc: TaskDoc, input: CdcOptions): void {
   if (input.CdcStartPosition !== undefined) {
-    doc.CdcStartPosition = input.CdcStartPosition as string;
+    doc.CdcStartPosition = input.CdcStartPosition;
     delete doc._cdcStartTime;
   }
   if (input.CdcStartTime !== undefined) {
-    doc._cdcStartTime = input.CdcStartTime as number;
+    doc._cdcStartTime = input.CdcStartTime;
     delete doc.CdcStartPosition;
   }
-  if (input.CdcStopPosition !== undefined) doc.CdcStopPosition = input.CdcStopPosition as string;
+  if (input.CdcStopPosition !== undefined) doc.CdcStopPosition = input.CdcStopPosition;
 }
 
-export async function createReplicationTask(ctx: ApiContext, input: Record<string, unknown>) {
-  const identifier = input.ReplicationTaskIdentifier as string;
-  validateIdentifier('ReplicationTaskIdentifier', identifier);
-  const mappings = input.TableMappings as string;
+export async function createReplicationTask(
+  ctx: ApiContext,
+  input: Input<'CreateReplicationTask'>,
+): Promise<Output<'CreateReplicationTask'>> {
+  const identifier = storedIdentifier(IDENTIFIERS.task, input.ReplicationTaskIdentifier);
+  const mappings = input.TableMappings;
   parseTableMappings(mappings);
-  const settings = mergeTaskSettings(input.ReplicationTaskSettings as string | undefined, defaultTaskSettings(), { create: true });
+  const settings = mergeTaskSettings(input.ReplicationTaskSettings, defaultTaskSettings(), { create: true });
   validateCdcOptions(input);
   const [source, target] = await Promise.all([
-    getEndpoint(ctx, input.SourceEndpointArn as string),
-    getEndpoint(ctx, input.TargetEndpointArn as string),
+    getEndpoint(ctx, input.SourceEndpointArn),
+    getEndpoint(ctx, input.TargetEndpointArn),
   ]);
-  const instance = await getInstance(ctx, input.ReplicationInstanceArn as string);
+  const instance = await getInstance(ctx, input.ReplicationInstanceArn);
   if (source.doc.EndpointType !== 'SOURCE') {
     throw new InvalidParameterValueException(`${engineTypeDescription(source.doc)} endpoint must be of type SOURCE`);
   }
   if (target.doc.EndpointType !== 'TARGET') {
     throw new InvalidParameterValueException(`${engineTypeDescription(target.doc)} endpoint must be of type TARGET`);
   }
-  const arn = buildArn(ctx.scope, 'task', resourceIdFrom(input.ResourceIdentifier as string | undefined));
+  const arn = buildArn(ctx.scope, 'task', resourceIdFrom(input.ResourceIdentifier));
   const now = ctx.now();
   const doc: TaskDoc = {
     ReplicationTaskIdentifier: identifier,
     SourceEndpointArn: source.doc.EndpointArn,
     TargetEndpointArn: target.doc.EndpointArn,
     ReplicationInstanceArn: instance.doc.ReplicationInstanceArn,
-    MigrationType: input.MigrationType as TaskDoc['MigrationType'],
+    MigrationType: input.MigrationType,
     TableMappings: mappings,
     ReplicationTaskSettings: withLogDestination(settings.json, instance.doc.ReplicationInstanceIdentifier, arn),
     Status: 'creating',
     ReplicationTaskCreationDate: now,
-    ...(input.CdcStartPosition !== undefined ? { CdcStartPosition: input.CdcStartPosition as string } : {}),
-    ...(input.CdcStopPosition !== undefined ? { CdcStopPosition: input.CdcStopPosition as string } : {}),
+    ...(input.CdcStartPosition !== undefined ? { CdcStartPosition: input.CdcStartPosition } : {}),
+    ...(input.CdcStopPosition !== undefined ? { CdcStopPosition: input.CdcStopPosition } : {}),
     ReplicationTaskArn: arn,
-    ...(input.TaskData !== undefined ? { TaskData: input.TaskData as string } : {}),
-    ...(input.CdcStartTime !== undefined ? { _cdcStartTime: input.CdcStartTime as number } : {}),
+    ...(input.TaskData !== undefined ? { TaskData: input.TaskData } : {}),
+    ...(input.CdcStartTime !== undefined ? { _cdcStartTime: input.CdcStartTime } : {}),
     _readyAt: now + ctx.config.createDelayMs / 1000,
-    _tags: (input.Tags as unknown[]) ?? [],
+    _tags: input.Tags ?? [],
     _hasRun: false,
   };
   try {
     await ctx.table.write([
       { kind: 'put', key: resourceKey('task', ctx.scope, arn), doc, ifAbsent: true },
-      { kind: 'put', key: identKey('task', ctx.scope, identifier), doc: { arn }, ifAbsent: true },
+      claimIdentifier(ctx, IDENTIFIERS.task, identifier, arn),
       { kind: 'add', key: source.key, attr: 'refs', delta: 1, mustExist: true },
       { kind: 'add', key: target.key, attr: 'refs', delta: 1, mustExist: true },
       { kind: 'add', key: instance.key, attr: 'refs', delta: 1, mustExist: true },
     ]);
   } catch (e) {
-    if (e instanceof ConditionFailed) {
-      if (e.index === 0 || e.index === 1) {
-        throw new ResourceAlreadyExistsFault('The specified replication task already exists', e.index === 0 ? arn : undefined);
-      }
+    if (e instanceof ConditionFailed && e.index === 0) throw new ResourceAlreadyExistsFault(IDENTIFIERS.task.taken, arn);
+    if (e instanceof ConditionFailed && (e.index === null || e.index > 1)) {
       throw new ResourceNotFoundFault('An endpoint or replication instance of this task was deleted concurrently');
     }
-    throw e;
+    await rethrowTaken(ctx, IDENTIFIERS.task, e, identifier, true);
   }
   await ctx.events.record(ctx.scope, { kind: 'task.created', sourceType: 'replication-task', sourceId: identifier, instanceId: instance.doc.ReplicationInstanceIdentifier });
   return { ReplicationTask: taskView(doc) };
 }
 
-export async function describeReplicationTasks(ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeReplicationTasks(
+  ctx: ApiContext,
+  input: Input<'DescribeReplicationTasks'>,
+): Promise<Output<'DescribeReplicationTasks'>> {
   const match = compileFilters(input.Filters, taskFilters);
   const now = ctx.now();
   const result = await page<TaskDoc>(
@@ -172,9 +187,13 @@ async function updateTask(
   return out!;
 }
 
-export async function modifyReplicationTask(ctx: ApiContext, input: Record<string, unknown>) {
-  const arn = input.ReplicationTaskArn as string;
-  if (input.TableMappings !== undefined) parseTableMappings(input.TableMappings as string);
+export async function modifyReplicationTask(
+  ctx: ApiContext,
+  input: Input<'ModifyReplicationTask'>,
+): Promise<Output<'ModifyReplicationTask'>> {
+  const arn = input.ReplicationTaskArn;
+  if (input.TableMappings !== undefined) parseTableMappings(input.TableMappings);
+  let claimed: string | undefined;
   validateCdcOptions(input);
   // Logging.CloudWatchLogGroup names the task's replication instance.
   const logInstanceId = input.ReplicationTaskSettings !== undefined ? await instanceIdOf(ctx, (await getTask(ctx, arn)).doc) : undefined;
@@ -188,41 +207,32 @@ export async function modifyReplicationTask(ctx: ApiContext, input: Record<strin
       );
     }
     const doc: TaskDoc = { ...current };
-    if (input.MigrationType !== undefined) doc.MigrationType = input.MigrationType as TaskDoc['MigrationType'];
-    if (input.TableMappings !== undefined) doc.TableMappings = input.TableMappings as string;
+    if (input.MigrationType !== undefined) doc.MigrationType = input.MigrationType;
+    if (input.TableMappings !== undefined) doc.TableMappings = input.TableMappings;
     if (input.ReplicationTaskSettings !== undefined) {
-      doc.ReplicationTaskSettings = mergeTaskSettings(
-        input.ReplicationTaskSettings as string,
-        JSON.parse(current.ReplicationTaskSettings) as TaskSettingsDocument,
-      ).json;
+      const stored: TaskSettingsDocument = JSON.parse(current.ReplicationTaskSettings);
+      doc.ReplicationTaskSettings = mergeTaskSettings(input.ReplicationTaskSettings, stored).json;
       if (logInstanceId) doc.ReplicationTaskSettings = withLogDestination(doc.ReplicationTaskSettings, logInstanceId, arn);
     }
     applyCdcOptions(doc, input);
-    if (input.TaskData !== undefined) doc.TaskData = input.TaskData as string;
-    const extra: WriteOp[] = [];
-    const newId = input.ReplicationTaskIdentifier as string | undefined;
-    if (newId !== undefined && newId.toLowerCase() !== current.ReplicationTaskIdentifier.toLowerCase()) {
-      validateIdentifier('ReplicationTaskIdentifier', newId);
-      extra.push({ kind: 'put', key: identKey('task', ctx.scope, newId), doc: { arn }, ifAbsent: true });
-      extra.push({ kind: 'delete', key: identKey('task', ctx.scope, current.ReplicationTaskIdentifier) });
-      doc.ReplicationTaskIdentifier = newId;
-    } else if (newId !== undefined) {
-      doc.ReplicationTaskIdentifier = newId;
-    }
+    if (input.TaskData !== undefined) doc.TaskData = input.TaskData;
+    const rename = renameIdentifier(ctx, IDENTIFIERS.task, arn, current.ReplicationTaskIdentifier, input.ReplicationTaskIdentifier);
+    claimed = rename.claimed;
+    doc.ReplicationTaskIdentifier = rename.identifier;
     doc.Status = next;
-    return { doc, extra };
-  }).catch((e) => {
-    if (e instanceof ConditionFailed && e.index === 1) throw new ResourceAlreadyExistsFault('The specified replication task already exists');
-    throw e;
-  });
+    return { doc, extra: rename.ops };
+  }).catch((e) => rethrowTaken(ctx, IDENTIFIERS.task, e, claimed));
   await ctx.events.record(ctx.scope, { kind: 'task.modified', sourceType: 'replication-task', sourceId: doc.ReplicationTaskIdentifier, instanceId: await instanceIdOf(ctx, doc) });
   // AWS answers `modifying`; the change is already applied, so the next Describe shows the settled status.
   return { ReplicationTask: taskView({ ...doc, Status: 'modifying' }) };
 }
 
-export async function startReplicationTask(ctx: ApiContext, input: Record<string, unknown>) {
-  const arn = input.ReplicationTaskArn as string;
-  const type = input.StartReplicationTaskType as 'start-replication' | 'resume-processing' | 'reload-target';
+export async function startReplicationTask(
+  ctx: ApiContext,
+  input: Input<'StartReplicationTask'>,
+): Promise<Output<'StartReplicationTask'>> {
+  const arn = input.ReplicationTaskArn;
+  const type = input.StartReplicationTaskType;
   validateCdcOptions(input);
   const doc = await updateTask(ctx, arn, ({ doc: current }) => {
     const next = transition(current.Status, 'start');
@@ -260,8 +270,11 @@ export async function startReplicationTask(ctx: ApiContext, input: Record<string
   return { ReplicationTask: taskView(doc) };
 }
 
-export async function stopReplicationTask(ctx: ApiContext, input: Record<string, unknown>) {
-  const arn = input.ReplicationTaskArn as string;
+export async function stopReplicationTask(
+  ctx: ApiContext,
+  input: Input<'StopReplicationTask'>,
+): Promise<Output<'StopReplicationTask'>> {
+  const arn = input.ReplicationTaskArn;
   const doc = await updateTask(ctx, arn, ({ doc: current }) => {
     const next = transition(current.Status, 'stop');
     if (!next) throw new InvalidResourceStateFault(`Replication Task cannot be stopped, task is not running (status: ${current.Status})`);
@@ -272,14 +285,17 @@ export async function stopReplicationTask(ctx: ApiContext, input: Record<string,
   return { ReplicationTask: taskView(doc) };
 }
 
-export async function deleteReplicationTask(ctx: ApiContext, input: Record<string, unknown>) {
-  const arn = input.ReplicationTaskArn as string;
+export async function deleteReplicationTask(
+  ctx: ApiContext,
+  input: Input<'DeleteReplicationTask'>,
+): Promise<Output<'DeleteReplicationTask'>> {
+  const arn = input.ReplicationTaskArn;
   requireArn('ReplicationTaskArn', arn, 'task');
   let doc: TaskDoc | undefined;
   await mutate<TaskDoc>(ctx.table, resourceKey('task', ctx.scope, arn), (current) => {
     if (!current) throw new ResourceNotFoundFault(`Replication Task ${arn} not found`);
     const settled = settleTask(current.doc, ctx.now());
-    const next = transition(settled.Status as TaskStatus, 'delete');
+    const next = transition(settled.Status, 'delete');
     if (!next) throw new InvalidResourceStateFault(`Replication Task cannot be deleted while it is in ${settled.Status} state`);
     doc = { ...settled, Status: next };
     return [
@@ -302,7 +318,7 @@ export async function deleteReplicationTask(ctx: ApiContext, input: Record<strin
 
 /** The identifier of a task's replication instance, for events' `replication-instance-id` filter. */
 async function instanceIdOf(ctx: ApiContext, task: TaskDoc): Promise<string | undefined> {
-  const found = await ctx.table.get<{ ReplicationInstanceIdentifier: string }>(resourceKey('instance', ctx.scope, task.ReplicationInstanceArn)).catch(() => null);
+  const found = await ctx.table.get<InstanceDoc>(resourceKey('instance', ctx.scope, task.ReplicationInstanceArn)).catch(() => null);
   return found?.doc.ReplicationInstanceIdentifier;
 }
 
@@ -312,8 +328,11 @@ const tableStatsFilters = {
   'table-state': (s: TableStatsDoc) => s.TableState,
 };
 
-export async function describeTableStatistics(ctx: ApiContext, input: Record<string, unknown>) {
-  const arn = input.ReplicationTaskArn as string;
+export async function describeTableStatistics(
+  ctx: ApiContext,
+  input: Input<'DescribeTableStatistics'>,
+): Promise<Output<'DescribeTableStatistics'>> {
+  const arn = input.ReplicationTaskArn;
   await getTask(ctx, arn);
   const match = compileFilters(input.Filters, tableStatsFilters);
   const result = await page<TableStatsDoc>(
@@ -329,10 +348,10 @@ export async function describeTableStatistics(ctx: ApiContext, input: Record<str
   };
 }
 
-export async function reloadTables(ctx: ApiContext, input: Record<string, unknown>) {
-  const arn = input.ReplicationTaskArn as string;
-  const tables = input.TablesToReload as { SchemaName: string; TableName: string }[];
-  const option = (input.ReloadOption as string | undefined) ?? 'data-reload';
+export async function reloadTables(ctx: ApiContext, input: Input<'ReloadTables'>): Promise<Output<'ReloadTables'>> {
+  const arn = input.ReplicationTaskArn;
+  const tables = input.TablesToReload;
+  const option = input.ReloadOption ?? 'data-reload';
   if (tables.length === 0) throw new InvalidParameterValueException('TablesToReload must list at least one table');
   if (tables.length > 10) throw new InvalidParameterValueException('At most 10 tables can be reloaded at a time');
   await updateTask(ctx, arn, ({ doc: current }) => {

@@ -1,4 +1,7 @@
+import type * as Dms from '@aws-sdk/client-database-migration-service';
+import type { Tagged } from './resources.js';
 import type { TaskStatus } from './task-states.js';
+import type { Wire } from './wire.js';
 
 // The stored replication task: the API shape (ReplicationTask) plus internal members
 // prefixed with `_`, which never go on the wire.
@@ -6,21 +9,9 @@ import type { TaskStatus } from './task-states.js';
 export type MigrationType = 'full-load' | 'cdc' | 'full-load-and-cdc';
 export type StartType = 'start-replication' | 'resume-processing' | 'reload-target';
 
-export interface ReplicationTaskStats {
-  FullLoadProgressPercent?: number;
-  ElapsedTimeMillis?: number;
-  TablesLoaded?: number;
-  TablesLoading?: number;
-  TablesQueued?: number;
-  TablesErrored?: number;
-  FreshStartDate?: number;
-  StartDate?: number;
-  StopDate?: number;
-  FullLoadStartDate?: number;
-  FullLoadFinishDate?: number;
-}
+export type ReplicationTaskStats = Wire<Dms.ReplicationTaskStats>;
 
-export interface TaskDoc extends Record<string, unknown> {
+export interface TaskDoc extends Wire<Dms.ReplicationTask>, Tagged {
   ReplicationTaskIdentifier: string;
   SourceEndpointArn: string;
   TargetEndpointArn: string;
@@ -41,7 +32,6 @@ export interface TaskDoc extends Record<string, unknown> {
   TaskData?: string;
 
   _readyAt: number;
-  _tags: unknown[];
   _hasRun: boolean;
   _cdcStartTime?: number;
   /** The current start request, set by StartReplicationTask. */
@@ -69,7 +59,7 @@ export interface TaskProgress {
   tableSnapshots?: Record<string, { file: string; position: number }>;
 }
 
-export interface TableStatsDoc extends Record<string, unknown> {
+export interface TableStatsDoc extends Wire<Dms.TableStatistics> {
   SchemaName: string;
   TableName: string;
   Inserts: number;

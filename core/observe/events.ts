@@ -1,3 +1,6 @@
+import type * as Dms from '@aws-sdk/client-database-migration-service';
+import type { Tagged } from '../model/resources.js';
+import type { Wire } from '../model/wire.js';
 import { randomBytes } from 'node:crypto';
 import { logger } from '../logger.js';
 import type { Scope } from '../model/arn.js';
@@ -51,7 +54,7 @@ export const EVENT_CATALOG = {
 export type EventKind = keyof typeof EVENT_CATALOG;
 
 /** A stored event: the API's Event shape plus internal members. */
-export interface EventDoc extends Record<string, unknown> {
+export interface EventDoc extends Omit<Wire<Dms.Event>, 'SourceType'> {
   SourceIdentifier: string;
   SourceType: EventSourceType;
   Message: string;
@@ -74,7 +77,7 @@ export interface DmsEventInput {
 }
 
 /** A stored event subscription: the API's EventSubscription shape plus internal members. */
-export interface SubscriptionDoc extends Record<string, unknown> {
+export interface SubscriptionDoc extends Wire<Dms.EventSubscription>, Tagged {
   CustomerAwsId: string;
   CustSubscriptionId: string;
   SnsTopicArn: string;
@@ -85,7 +88,6 @@ export interface SubscriptionDoc extends Record<string, unknown> {
   EventCategoriesList?: string[];
   Enabled: boolean;
   _arn: string;
-  _tags: unknown[];
 }
 
 /** Records events; never throws (an event that cannot be recorded must not fail the change itself). */

@@ -1,10 +1,13 @@
+import type { InstanceDoc } from '../model/resources.js';
 import type { DmsEventInput } from './events.js';
 
 // The configuration-change events of ModifyReplicationInstance: class, storage and Multi-AZ changes
 // have their own begin/finish events (UG CHAP_Events); dmslite applies changes at once, so both.
 
-export function instanceChangeEvents(before: Record<string, unknown>, after: Record<string, unknown>): DmsEventInput[] {
-  const id = String(after.ReplicationInstanceIdentifier);
+type InstanceFields = Pick<InstanceDoc, 'ReplicationInstanceIdentifier' | 'ReplicationInstanceClass' | 'AllocatedStorage' | 'MultiAZ'>;
+
+export function instanceChangeEvents(before: InstanceFields, after: InstanceFields): DmsEventInput[] {
+  const id = after.ReplicationInstanceIdentifier;
   const ev = (kind: DmsEventInput['kind']): DmsEventInput => ({ kind, sourceType: 'replication-instance', sourceId: id, instanceId: id });
   const out: DmsEventInput[] = [];
   if (before.ReplicationInstanceClass !== after.ReplicationInstanceClass) out.push(ev('instance.classChanging'), ev('instance.classChanged'));

@@ -7,6 +7,7 @@ import {
   notFoundIfEmpty,
   page,
   publicView,
+  type Filter,
 } from '../../../core/api/describe.js';
 import { DmsFault, InvalidParameterValueException, ResourceNotFoundFault } from '../../../core/model/errors.js';
 
@@ -31,7 +32,7 @@ const items: Item[] = [
   { id: 'd', type: 'target', arns: [] },
 ];
 
-const ids = (filters: unknown) => items.filter(compileFilters(filters, fields)).map((i) => i.id);
+const ids = (filters: Filter[] | undefined) => items.filter(compileFilters(filters, fields)).map((i) => i.id);
 
 function fault(fn: () => unknown): DmsFault {
   try {
