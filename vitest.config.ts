@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Hooks start servers (DynamoDB Local, npm start): generous on a loaded machine.
+    hookTimeout: 300_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],

@@ -265,7 +265,7 @@ export async function createEndpoint(ctx: ApiContext, input: Input<'CreateEndpoi
   try {
     await ctx.table.write([
       { kind: 'put', key: resourceKey('endpoint', ctx.scope, arn), doc, ifAbsent: true, attrs: { refs: 0 } },
-      claimIdentifier(ctx, IDENTIFIERS.endpoint, identifier, arn),
+      claimIdentifier(ctx.scope, IDENTIFIERS.endpoint, identifier, arn),
     ]);
   } catch (e) {
     if (e instanceof ConditionFailed && e.index === 0) throw new ResourceAlreadyExistsFault(`Resource with ARN ${arn} already exists`, arn);
@@ -302,7 +302,7 @@ export async function modifyEndpoint(ctx: ApiContext, input: Input<'ModifyEndpoi
     const base: Partial<EndpointDoc> = { ...current.doc };
     if (input.ExactSettings) for (const m of INPUT_SETTINGS_MEMBERS) if (input[m] !== undefined) delete base[m];
     const applied = applyEndpointInput(ctx, base, input, Boolean(input.ExactSettings));
-    const rename = renameIdentifier(ctx, IDENTIFIERS.endpoint, arn, current.doc.EndpointIdentifier, input.EndpointIdentifier);
+    const rename = renameIdentifier(ctx.scope, IDENTIFIERS.endpoint, arn, current.doc.EndpointIdentifier, input.EndpointIdentifier);
     claimed = rename.claimed;
     const doc: EndpointDoc = {
       ...applied,

@@ -1,7 +1,6 @@
-import { validateIdentifier } from '../model/arn.js';
+import { validateIdentifier, type Scope } from '../model/arn.js';
 import { ResourceAlreadyExistsFault } from '../model/errors.js';
-import { ConditionFailed, identKey, type ResourceKind, type WriteOp } from '../state/resources.js';
-import type { ApiContext } from './context.js';
+import { ConditionFailed, identKey, type DocumentTable, type ResourceKind, type WriteOp } from '../state/resources.js';
 
 // The user-chosen identifiers of endpoints, replication instances and tasks: validated, unique per
 // account and region ignoring case (an `ident#` row keyed in lower case claims each one), and
@@ -49,12 +48,12 @@ export function storedIdentifier(rule: IdentifierRule, value: string): string {
 }
 
 /** The write that claims an identifier for `arn`; its condition fails when another resource holds it. */
-export function claimIdentifier(ctx: ApiContext, rule: IdentifierRule, identifier: string, arn: string): WriteOp {
-  return { kind: 'put', key: identKey(rule.kind, ctx.scope, identifier), doc: { arn }, ifAbsent: true };
+export function claimIdentifier(scope: Scope, rule: IdentifierRule, identifier: string, arn: string): WriteOp {
+  return { kind: 'put', key: identKey(rule.kind, scope, identifier), doc: { arn }, ifAbsent: true };
 }
 
-export function releaseIdentifier(ctx: ApiContext, rule: IdentifierRule, identifier: string): WriteOp {
-  return { kind: 'delete', key: identKey(rule.kind, ctx.scope, identifier) };
+export function releaseIdentifier(scope: Scope, rule: IdentifierRule, identifier: string): WriteOp {
+  return { kind: 'delete', key: identKey(rule.kind, scope, identifier) };
 }
 
 export interface Rename {
@@ -73,7 +72,7 @@ export interface Rename {
  * fails with ResourceAlreadyExistsFault (see rethrowTaken) when another resource holds the new one.
  */
 export function renameIdentifier(
-  ctx: ApiContext,
+  scope: Scope,
   rule: IdentifierRule,
   arn: string,
   current: string,
@@ -85,7 +84,7 @@ export function renameIdentifier(
   return {
     identifier,
     claimed: identifier,
-    ops: [claimIdentifier(ctx, rule, identifier, arn), releaseIdentifier(ctx, rule, current)],
+    ops: [claimIdentifier(scope, rule, identifier, arn), releaseIdentifier(scope, rule, current)],
   };
 }
 
@@ -96,7 +95,7 @@ export function renameIdentifier(
  * create of the same identifier and counts as taken too.
  */
 export async function rethrowTaken(
-  ctx: ApiContext,
+  ctx: { scope: Scope; table: Pick<DocumentTable, 'get'> },
   rule: IdentifierRule,
   e: unknown,
   identifier: string | undefined,

@@ -108,7 +108,7 @@ export async function createReplicationInstance(
   try {
     await ctx.table.write([
       { kind: 'put', key: resourceKey('instance', ctx.scope, arn), doc, ifAbsent: true, attrs: { refs: 0 } },
-      claimIdentifier(ctx, IDENTIFIERS.instance, identifier, arn),
+      claimIdentifier(ctx.scope, IDENTIFIERS.instance, identifier, arn),
       ...usesGroup(ctx, subnetGroup, 1),
     ]);
   } catch (e) {
@@ -172,7 +172,7 @@ export async function modifyReplicationInstance(
       ...pickDefined(input, MODIFIABLE_MEMBERS),
       ...(input.VpcSecurityGroupIds ? { VpcSecurityGroups: securityGroups(input.VpcSecurityGroupIds) } : {}),
     };
-    const rename = renameIdentifier(ctx, IDENTIFIERS.instance, arn, doc.ReplicationInstanceIdentifier, input.ReplicationInstanceIdentifier);
+    const rename = renameIdentifier(ctx.scope, IDENTIFIERS.instance, arn, doc.ReplicationInstanceIdentifier, input.ReplicationInstanceIdentifier);
     claimed = rename.claimed;
     doc.ReplicationInstanceIdentifier = rename.identifier;
     out = doc;

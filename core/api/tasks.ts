@@ -134,7 +134,7 @@ export async function createReplicationTask(
   try {
     await ctx.table.write([
       { kind: 'put', key: resourceKey('task', ctx.scope, arn), doc, ifAbsent: true },
-      claimIdentifier(ctx, IDENTIFIERS.task, identifier, arn),
+      claimIdentifier(ctx.scope, IDENTIFIERS.task, identifier, arn),
       { kind: 'add', key: source.key, attr: 'refs', delta: 1, mustExist: true },
       { kind: 'add', key: target.key, attr: 'refs', delta: 1, mustExist: true },
       { kind: 'add', key: instance.key, attr: 'refs', delta: 1, mustExist: true },
@@ -216,7 +216,7 @@ export async function modifyReplicationTask(
     }
     applyCdcOptions(doc, input);
     if (input.TaskData !== undefined) doc.TaskData = input.TaskData;
-    const rename = renameIdentifier(ctx, IDENTIFIERS.task, arn, current.ReplicationTaskIdentifier, input.ReplicationTaskIdentifier);
+    const rename = renameIdentifier(ctx.scope, IDENTIFIERS.task, arn, current.ReplicationTaskIdentifier, input.ReplicationTaskIdentifier);
     claimed = rename.claimed;
     doc.ReplicationTaskIdentifier = rename.identifier;
     doc.Status = next;

@@ -123,7 +123,8 @@ export async function startNpmStart(opts: NpmStartOptions = {}): Promise<NpmStar
     }),
   );
 
-  const timeoutMs = opts.readyTimeoutMs ?? 90_000;
+  // Generous: the stack starts a DynamoDB Local JVM, which alone can take minutes on a loaded machine.
+  const timeoutMs = opts.readyTimeoutMs ?? 240_000;
   const url = await new Promise<string>((resolveReady, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

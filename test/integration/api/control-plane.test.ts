@@ -12,7 +12,9 @@ import {
   DescribeTableStatisticsCommand,
   ListTagsForResourceCommand,
   ModifyEndpointCommand,
+  ModifyReplicationInstanceCommand,
   ModifyReplicationTaskCommand,
+  ResourceAlreadyExistsFault,
   RemoveTagsFromResourceCommand,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
@@ -318,6 +320,58 @@ describe('replication tasks', () => {
     await stack.dms.send(new DeleteEndpointCommand({ EndpointArn: ep.EndpointArn }));
     await waitUntilEndpointDeleted({ client: stack.dms, ...FAST_WAITER }, { Filters: [{ Name: 'endpoint-arn', Values: [ep.EndpointArn!] }] });
     expect((await awsError(stack.dms.send(new DeleteEndpointCommand({ EndpointArn: ep.EndpointArn })))).name).toBe('ResourceNotFoundFault');
+  });
+});
+
+describe('identifier rename (ModifyEndpoint, ModifyReplicationInstance, ModifyReplicationTask)', () => {
+  it('behaves alike for all three: taken, same identifier in another case, invalid, then free again', async () => {
+    const ep = (await createKinesisTarget(stack.dms, 'ren-ep', 'stream-ren')).EndpointArn!;
+    const inst = (await createInstance(stack.dms, 'ren-inst')).ReplicationInstanceArn!;
+    const task = (await createTask(stack.dms, { id: 'ren-task', source, target, instance, mappings: selectionMappings('db1') })).ReplicationTaskArn!;
+    await waitUntilReplicationInstanceAvailable({ client: stack.dms, ...FAST_WAITER }, { Filters: [{ Name: 'replication-instance-arn', Values: [inst] }] });
+    await waitUntilReplicationTaskReady({ client: stack.dms, ...FAST_WAITER }, { Filters: [{ Name: 'replication-task-arn', Values: [task] }] });
+    const holderTask = (await createTask(stack.dms, { id: 'ren-task-holder', source, target, instance, mappings: selectionMappings('db1') })).ReplicationTaskArn!;
+    const kinds = [
+      {
+        holder: { id: 'tgt-main', arn: target },
+        message: 'The specified endpoint identifier already exists',
+        rename: async (id: string) => (await stack.dms.send(new ModifyEndpointCommand({ EndpointArn: ep, EndpointIdentifier: id }))).Endpoint!.EndpointIdentifier,
+      },
+      {
+        holder: { id: 'inst-main', arn: instance },
+        message: 'The specified replication instance already exists',
+        rename: async (id: string) =>
+          (await stack.dms.send(new ModifyReplicationInstanceCommand({ ReplicationInstanceArn: inst, ReplicationInstanceIdentifier: id }))).ReplicationInstance!.ReplicationInstanceIdentifier,
+      },
+      {
+        holder: { id: 'ren-task-holder', arn: holderTask },
+        message: 'The specified replication task already exists',
+        rename: async (id: string) => {
+          const out = await stack.dms.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: task, ReplicationTaskIdentifier: id }));
+          // Modify leaves the task `modifying` until it settles; wait so the next rename is accepted.
+          await waitUntilReplicationTaskReady({ client: stack.dms, ...FAST_WAITER }, { Filters: [{ Name: 'replication-task-arn', Values: [task] }] });
+          return out.ReplicationTask!.ReplicationTaskIdentifier;
+        },
+      },
+    ];
+    for (const k of kinds) {
+      const taken = await k.rename(k.holder.id.toUpperCase()).then(() => undefined, (e: unknown) => e);
+      expect(taken).toBeInstanceOf(ResourceAlreadyExistsFault);
+      expect(taken).toMatchObject({ message: k.message, resourceArn: k.holder.arn });
+      expect((await awsError(k.rename('bad--id'))).name).toBe('InvalidParameterValueException');
+      expect((await awsError(k.rename(''))).name).toBe('InvalidParameterValueException');
+    }
+    // The same identifier in another case is no rename; instances keep theirs in lower case.
+    expect(await kinds[0].rename('REN-EP')).toBe('REN-EP');
+    expect(await kinds[1].rename('REN-INST')).toBe('ren-inst');
+    expect(await kinds[2].rename('REN-TASK')).toBe('REN-TASK');
+    // A real rename frees the old identifier.
+    expect(await kinds[0].rename('ren-ep-2')).toBe('ren-ep-2');
+    expect(await kinds[1].rename('ren-inst-2')).toBe('ren-inst-2');
+    expect(await kinds[2].rename('ren-task-2')).toBe('ren-task-2');
+    expect((await createKinesisTarget(stack.dms, 'ren-ep', 'stream-ren')).EndpointIdentifier).toBe('ren-ep');
+    expect((await createInstance(stack.dms, 'ren-inst')).ReplicationInstanceIdentifier).toBe('ren-inst');
+    expect((await createTask(stack.dms, { id: 'ren-task', source, target, instance, mappings: selectionMappings('db1') })).ReplicationTaskIdentifier).toBe('ren-task');
   });
 });
 
