@@ -47,6 +47,15 @@ export interface DmsShapes {
   AddTagsToResource: [Dms.AddTagsToResourceMessage, Dms.AddTagsToResourceResponse];
   RemoveTagsFromResource: [Dms.RemoveTagsFromResourceMessage, Dms.RemoveTagsFromResourceResponse];
   ListTagsForResource: [Dms.ListTagsForResourceMessage, Dms.ListTagsForResourceResponse];
+  CreateReplicationConfig: [Dms.CreateReplicationConfigMessage, Dms.CreateReplicationConfigResponse];
+  DescribeReplicationConfigs: [Dms.DescribeReplicationConfigsMessage, Dms.DescribeReplicationConfigsResponse];
+  ModifyReplicationConfig: [Dms.ModifyReplicationConfigMessage, Dms.ModifyReplicationConfigResponse];
+  DeleteReplicationConfig: [Dms.DeleteReplicationConfigMessage, Dms.DeleteReplicationConfigResponse];
+  StartReplication: [Dms.StartReplicationMessage, Dms.StartReplicationResponse];
+  StopReplication: [Dms.StopReplicationMessage, Dms.StopReplicationResponse];
+  DescribeReplications: [Dms.DescribeReplicationsMessage, Dms.DescribeReplicationsResponse];
+  DescribeReplicationTableStatistics: [Dms.DescribeReplicationTableStatisticsMessage, Dms.DescribeReplicationTableStatisticsResponse];
+  ReloadReplicationTables: [Dms.ReloadReplicationTablesMessage, Dms.ReloadReplicationTablesResponse];
   DescribeEvents: [Dms.DescribeEventsMessage, Omit<Dms.DescribeEventsResponse, 'Events'> & { Events?: EventView[] }];
   DescribeEventCategories: [Dms.DescribeEventCategoriesMessage, Dms.DescribeEventCategoriesResponse];
   CreateEventSubscription: [Dms.CreateEventSubscriptionMessage, Dms.CreateEventSubscriptionResponse];

@@ -19,6 +19,7 @@ import { compileFilters, maxRecords, notFoundIfEmpty, page } from './describe.js
 import { getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { subnetGroupForInstance } from './subnet-groups.js';
 import { engineTypeDescription } from './tasks.js';
+import type { Input, Output } from './operations.js';
 
 // CreateReplicationConfig, ModifyReplicationConfig, DeleteReplicationConfig, DescribeReplicationConfigs
 // (DMS Serverless). Shapes: botocore dms/2016-01-01; behaviour: shared/reference §A.
@@ -68,7 +69,7 @@ async function checkComputeConfig(ctx: ApiContext, cc: ComputeConfig): Promise<C
   return { MultiAZ: false, ...cc };
 }
 
-export async function createReplicationConfig(ctx: ApiContext, input: Record<string, unknown>) {
+export async function createReplicationConfig(ctx: ApiContext, input: Input<'CreateReplicationConfig'>): Promise<Output<'CreateReplicationConfig'>> {
   const identifier = input.ReplicationConfigIdentifier as string;
   validateIdentifier('ReplicationConfigIdentifier', identifier);
   const compute = await checkComputeConfig(ctx, input.ComputeConfig as ComputeConfig);
@@ -97,7 +98,7 @@ export async function createReplicationConfig(ctx: ApiContext, input: Record<str
     ReplicationConfigUpdateTime: now,
     _serverless: true,
     _readyAt: now,
-    _tags: (input.Tags as unknown[]) ?? [],
+    _tags: input.Tags ?? [],
     _hasRun: false,
   };
   try {
@@ -119,7 +120,7 @@ export async function createReplicationConfig(ctx: ApiContext, input: Record<str
   return { ReplicationConfig: configView(doc) };
 }
 
-export async function describeReplicationConfigs(ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeReplicationConfigs(ctx: ApiContext, input: Input<'DescribeReplicationConfigs'>): Promise<Output<'DescribeReplicationConfigs'>> {
   const match = compileFilters(input.Filters, configFilters);
   const result = await page<ReplicationDoc>(
     (after) => mapStored(ctx.table.query<ReplicationDoc>(configKey(ctx, '').pk, after)),
@@ -139,7 +140,7 @@ export async function describeReplicationConfigs(ctx: ApiContext, input: Record<
 const CREATED_ONLY_FIELDS = ['SourceEndpointArn', 'TargetEndpointArn', 'ReplicationType'] as const;
 const CREATED_ONLY_COMPUTE = ['AvailabilityZone', 'DnsNameServers', 'KmsKeyId', 'ReplicationSubnetGroupId'] as const;
 
-export async function modifyReplicationConfig(ctx: ApiContext, input: Record<string, unknown>) {
+export async function modifyReplicationConfig(ctx: ApiContext, input: Input<'ModifyReplicationConfig'>): Promise<Output<'ModifyReplicationConfig'>> {
   const arn = input.ReplicationConfigArn as string;
   requireArn('ReplicationConfigArn', arn, 'replication-config');
   if (input.TableMappings !== undefined) parseTableMappings(input.TableMappings as string);
@@ -214,7 +215,7 @@ function newIdGiven(input: Record<string, unknown>): boolean {
   return input.ReplicationConfigIdentifier !== undefined;
 }
 
-export async function deleteReplicationConfig(ctx: ApiContext, input: Record<string, unknown>) {
+export async function deleteReplicationConfig(ctx: ApiContext, input: Input<'DeleteReplicationConfig'>): Promise<Output<'DeleteReplicationConfig'>> {
   const arn = input.ReplicationConfigArn as string;
   requireArn('ReplicationConfigArn', arn, 'replication-config');
   let deleted: ReplicationDoc | undefined;

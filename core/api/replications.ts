@@ -16,6 +16,7 @@ import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { mapStored } from './endpoints.js';
 import { configFilters, configKey, getReplicationDoc, notFound } from './replication-configs.js';
+import type { Input, Output } from './operations.js';
 
 // StartReplication, StopReplication, DescribeReplications, DescribeReplicationTableStatistics,
 // ReloadReplicationTables (DMS Serverless). The replication runs on the same runner and engine as a
@@ -81,7 +82,7 @@ function validateStart(doc: ReplicationDoc, type: string, input: Record<string, 
   if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition as string);
 }
 
-export async function startReplication(ctx: ApiContext, input: Record<string, unknown>) {
+export async function startReplication(ctx: ApiContext, input: Input<'StartReplication'>): Promise<Output<'StartReplication'>> {
   const arn = input.ReplicationConfigArn as string;
   const type = input.StartReplicationType as string;
   let deprovisioned = false;
@@ -140,7 +141,7 @@ export async function startReplication(ctx: ApiContext, input: Record<string, un
   return { Replication: replicationView(doc, ctx.now()) };
 }
 
-export async function stopReplication(ctx: ApiContext, input: Record<string, unknown>) {
+export async function stopReplication(ctx: ApiContext, input: Input<'StopReplication'>): Promise<Output<'StopReplication'>> {
   const arn = input.ReplicationConfigArn as string;
   const doc = await updateReplication(ctx, arn, (current, now) => {
     const next = transition(current.Status, 'stop');
@@ -150,7 +151,7 @@ export async function stopReplication(ctx: ApiContext, input: Record<string, unk
   return { Replication: replicationView(doc, ctx.now()) };
 }
 
-export async function describeReplications(ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeReplications(ctx: ApiContext, input: Input<'DescribeReplications'>): Promise<Output<'DescribeReplications'>> {
   const match = compileFilters(input.Filters, configFilters);
   const now = ctx.now();
   const result = await page<ReplicationDoc>(
@@ -172,7 +173,7 @@ const tableStatsFilters = {
   'table-state': (s: TableStatsDoc) => s.TableState,
 };
 
-export async function describeReplicationTableStatistics(ctx: ApiContext, input: Record<string, unknown>) {
+export async function describeReplicationTableStatistics(ctx: ApiContext, input: Input<'DescribeReplicationTableStatistics'>): Promise<Output<'DescribeReplicationTableStatistics'>> {
   const arn = input.ReplicationConfigArn as string;
   const { doc } = await getReplicationDoc(ctx, arn);
   const match = compileFilters(input.Filters, tableStatsFilters);
@@ -189,7 +190,7 @@ export async function describeReplicationTableStatistics(ctx: ApiContext, input:
   };
 }
 
-export async function reloadReplicationTables(ctx: ApiContext, input: Record<string, unknown>) {
+export async function reloadReplicationTables(ctx: ApiContext, input: Input<'ReloadReplicationTables'>): Promise<Output<'ReloadReplicationTables'>> {
   const arn = input.ReplicationConfigArn as string;
   const tables = input.TablesToReload as { SchemaName: string; TableName: string }[];
   const option = (input.ReloadOption as string | undefined) ?? 'data-reload';
