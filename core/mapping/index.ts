@@ -5,8 +5,12 @@ export * from './types.js';
 export {
   parseTableMappings, validateTableMappings,
   MSG_INVALID_JSON, MSG_REQUIRED, MSG_INVALID_DOC, MSG_NO_SELECTION, MSG_NO_INCLUDE,
-  duplicateRuleIdMessage, ruleValidationMessage,
+  duplicateRuleIdMessage, ruleValidationMessage, MSG_TABLE_SETTINGS_WILDCARD, MAX_RANGE_COLUMNS,
 } from './parse.js';
+export {
+  planParallelLoad, parallelLoadRule, rangeSegmentWheres, partitionSegments, rangeSegments,
+  type ParallelLoadPlan, type Segment, type SourcePartition,
+} from './parallel-load.js';
 export {
   selectTables, matchesSelection, selectingRules, explicitTables, NO_TABLES_FOUND_MESSAGE,
   type CandidateTable, type Selected, type SourceTableType, type ExplicitTable,

@@ -65,9 +65,12 @@ const DATA_TYPES = new Set<DmsDataTypeName>([
 const PARTITION_KEY_TYPES = new Set<PartitionKeyType>([
   'schema-table', 'transaction-id', 'primary-key', 'constant', 'attribute-name',
 ]);
-const PARALLEL_LOAD_TYPES = new Set([
-  'partitions-auto', 'partitions-list', 'subpartitions-auto', 'subpartitions-list', 'ranges', 'none',
-]);
+// The guide's parallel-load types (partitions of subpartitions are listed with partitions-list).
+const PARALLEL_LOAD_TYPES = new Set(['partitions-auto', 'partitions-list', 'subpartitions-auto', 'ranges', 'none']);
+/** The guide: "You can specify up to 10 columns" for ranges. */
+export const MAX_RANGE_COLUMNS = 10;
+/** The guide's "Wildcards in table-settings are restricted" section. */
+export const MSG_TABLE_SETTINGS_WILDCARD = 'Exact schema and table name required when using table settings rule.';
 const BEFORE_IMAGE_FILTERS = new Set(['pk-only', 'non-lob', 'all']);
 
 const COLUMN_ONLY_ACTIONS = new Set<TransformationAction>([
@@ -331,7 +334,10 @@ function bindRule(raw: unknown): Draft {
         if (subpartitions) p.subpartitions = subpartitions;
         if (columns) p.columns = columns;
         if (boundaries) {
-          if (!boundaries.every(Array.isArray)) throw new BindingError('boundaries');
+          // Each boundary is an array of scalar column values (strings as in the guide, or numbers).
+          if (!boundaries.every((b) => Array.isArray(b) && b.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))) {
+            throw new BindingError('boundaries');
+          }
           p.boundaries = boundaries as unknown[][];
         }
         if (n !== undefined) p.numberOfPartitions = n;
@@ -524,6 +530,36 @@ function finishTransformation(d: Draft, id: number): TransformationRule {
   return rule;
 }
 
+/** Document-only checks (CreateReplicationTask / ModifyReplicationTask). Returns the problem or null. */
+function parallelLoadProblem(pl: ParallelLoad): string | null {
+  switch (pl.type) {
+    case 'ranges': {
+      if (!pl.columns || pl.columns.length === 0) return 'parallel load columns cannot be null';
+      if (!pl.boundaries || pl.boundaries.length === 0) return 'parallel load boundaries cannot be null';
+      if (pl.columns.length > MAX_RANGE_COLUMNS) return `parallel load ranges support up to ${MAX_RANGE_COLUMNS} columns`;
+      if (pl.columns.some((c) => c === '')) return 'parallel load column name cannot be empty';
+      const seen = new Set<string>();
+      for (const c of pl.columns) {
+        if (seen.has(c.toLowerCase())) return `parallel load column '${c}' is listed twice`;
+        seen.add(c.toLowerCase());
+      }
+      for (let i = 0; i < pl.boundaries.length; i++) {
+        if (pl.boundaries[i]!.length !== pl.columns.length) {
+          return `parallel load boundary ${i + 1} has ${pl.boundaries[i]!.length} values but ${pl.columns.length} columns are defined`;
+        }
+      }
+      return null;
+    }
+    case 'partitions-list':
+      if ((pl.partitions?.length ?? 0) === 0 && (pl.subpartitions?.length ?? 0) === 0) {
+        return 'parallel load partitions cannot be null';
+      }
+      return null;
+    default:
+      return null;
+  }
+}
+
 const KNOWN_TABLE_SETTINGS_KEYS = new Set([
   'rule-type', 'rule-id', 'rule-name', 'object-locator', 'parallel-load', 'lob-settings', 'rule-action',
 ]);
@@ -531,6 +567,15 @@ const KNOWN_TABLE_SETTINGS_KEYS = new Set([
 function finishTableSettings(d: Draft, id: number): TableSettingsRule {
   const loc = requireLocator(d, id);
   const table = requireTable(loc, id);
+  // AWS rejects `%` in a table-settings locator (User Guide, table-settings rules, "Wildcards in
+  // table-settings are restricted"). `_` stays literal: table names with underscores are common.
+  if (loc.schema!.includes('%') || table.includes('%')) {
+    throw new InvalidParameterValueException(ruleValidationMessage(id, MSG_TABLE_SETTINGS_WILDCARD));
+  }
+  if (d.parallelLoad) {
+    const problem = parallelLoadProblem(d.parallelLoad);
+    if (problem) throw new InvalidParameterValueException(ruleValidationMessage(id, problem));
+  }
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(d.raw)) if (!KNOWN_TABLE_SETTINGS_KEYS.has(k)) extra[k] = v;
   const rule: TableSettingsRule = {

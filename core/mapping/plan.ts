@@ -17,6 +17,7 @@ import type { ColumnDef, SourceRow, SourceValue, TableDef } from '../model/table
 import { columnDefFor, convertValue } from './datatype.js';
 import { compileExpression, ExpressionError, type EvalContext } from './expression.js';
 import { compileFilters, type FilterGroup, type SqlFragment } from './filter.js';
+import { planParallelLoad, type ParallelLoadPlan } from './parallel-load.js';
 import { ruleValidationMessage } from './parse.js';
 import { selectingRules, type SourceTableType } from './select.js';
 import type {
@@ -75,6 +76,8 @@ export interface TablePlan {
   objectMapping?: ObjectMappingPlan;
   /** Matching table-settings rules, ascending rule-id. */
   tableSettings: TableSettingsRule[];
+  /** table-settings parallel-load (lowest rule-id with one), checked against the source columns; absent for `none`. */
+  parallelLoad?: ParallelLoadPlan;
   /** From an add-before-image-columns rule (parsed, exposed; not applied by toTargetRow). */
   beforeImage?: BeforeImageDef;
 }
@@ -121,8 +124,9 @@ function compileMappings(m: TableMappings): CompiledMappings {
       objectMappings: m.objectMapping.map((rule) => ({
         rule, schema: compileWildcard(rule.locator.schema), table: compileWildcard(rule.locator.table!),
       })),
+      // table-settings name one table exactly (`%` is rejected at parse time; `_` is literal).
       tableSettings: m.tableSettings.map((rule) => ({
-        rule, schema: compileWildcard(rule.locator.schema), table: compileWildcard(rule.locator.table!),
+        rule, schema: (s: string) => s === rule.locator.schema, table: (t: string) => t === rule.locator.table,
       })),
     };
     cache.set(m, c);
@@ -406,6 +410,8 @@ export function buildTablePlan(m: TableMappings, source: TableDef, opts: BuildTa
     tableSettings: cm.tableSettings.filter((t) => t.schema(schema) && t.table(table)).map((t) => t.rule),
   };
   if (beforeImage) plan.beforeImage = beforeImage;
+  const parallelLoad = planParallelLoad(plan.tableSettings, source);
+  if (parallelLoad) plan.parallelLoad = parallelLoad;
 
   const om = cm.objectMappings.find((o) => o.schema(schema) && o.table(table))?.rule;
   if (om) {

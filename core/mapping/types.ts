@@ -97,7 +97,7 @@ export interface TransformationRule extends RuleBase {
 }
 
 export interface ParallelLoad {
-  type: 'partitions-auto' | 'partitions-list' | 'subpartitions-auto' | 'subpartitions-list' | 'ranges' | 'none';
+  type: 'partitions-auto' | 'partitions-list' | 'subpartitions-auto' | 'ranges' | 'none';
   partitions?: string[];
   subpartitions?: string[];
   columns?: string[];

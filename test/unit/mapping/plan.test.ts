@@ -199,7 +199,7 @@ describe('buildTablePlan: selection data, settings, object mapping', () => {
   it('load order, selected flag and table-settings', () => {
     const m = parseTableMappings(doc(
       sel('s', 't', 'include', { 'load-order': 5 }),
-      { 'rule-type': 'table-settings', 'rule-id': '900', 'rule-name': 'ts', 'object-locator': { 'schema-name': 's', 'table-name': '%' }, 'parallel-load': { type: 'partitions-auto' } },
+      { 'rule-type': 'table-settings', 'rule-id': '900', 'rule-name': 'ts', 'object-locator': { 'schema-name': 's', 'table-name': 't' }, 'parallel-load': { type: 'partitions-auto' } },
     ));
     const p = buildTablePlan(m, tableDef('s', 't', [col('a')]));
     expect(p.loadOrder).toBe(5);
