@@ -22,6 +22,8 @@ export interface EffectiveSettings {
   stopTaskCachedChangesNotApplied: boolean;
   createPkAfterFullLoad: boolean;
   parallelLoadThreads: number;
+  parallelLoadBufferSize: number;
+  parallelLoadQueuesPerThread: number;
   parallelApplyThreads: number;
   parallelApplyBufferSize: number;
   parallelApplyQueuesPerThread: number;
@@ -77,6 +79,8 @@ export function effectiveSettings(document: TaskSettingsDocument): EffectiveSett
     stopTaskCachedChangesNotApplied: bool('FullLoadSettings', 'StopTaskCachedChangesNotApplied'),
     createPkAfterFullLoad: bool('FullLoadSettings', 'CreatePkAfterFullLoad'),
     parallelLoadThreads: num('TargetMetadata', 'ParallelLoadThreads'),
+    parallelLoadBufferSize: num('TargetMetadata', 'ParallelLoadBufferSize'),
+    parallelLoadQueuesPerThread: num('TargetMetadata', 'ParallelLoadQueuesPerThread'),
     parallelApplyThreads: num('TargetMetadata', 'ParallelApplyThreads'),
     parallelApplyBufferSize: num('TargetMetadata', 'ParallelApplyBufferSize'),
     parallelApplyQueuesPerThread: num('TargetMetadata', 'ParallelApplyQueuesPerThread'),

@@ -29,3 +29,9 @@ export {
   InvalidPartitionKeyError,
   type RejectedRecord,
 } from './errors.js';
+export {
+  parallelLoadSinkOptions,
+  PARALLEL_LOAD_MAX_THREADS,
+  type ParallelLoadSettings,
+  type TableSinkOptions,
+} from './parallel-load.js';

@@ -83,6 +83,8 @@ export interface KinesisSinkOptions {
   baseDelayMs?: number;
   /** Back-off cap (default 5 s). */
   maxDelayMs?: number;
+  /** Records per PutRecords call, at most 500 (default 500). */
+  maxBatchRecords?: number;
   /** write() waits while this many records are queued or in flight (default maxInFlight × 2000). */
   maxBufferedRecords?: number;
   /** write() waits while this many bytes are queued or in flight (default 64 MiB). */
@@ -206,6 +208,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
   const retryDeadlineMs = options.retryDeadlineMs ?? DEFAULT_RETRY_DEADLINE_MS;
   const baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  const maxBatchRecords = Math.max(1, Math.min(PUT_RECORDS_MAX_RECORDS, Math.floor(options.maxBatchRecords ?? PUT_RECORDS_MAX_RECORDS)));
   const maxBufferedRecords = options.maxBufferedRecords ?? laneCount * 2000;
   const maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
   const random = options.random ?? Math.random;
@@ -285,7 +288,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     let parked: Entry[] | null = null;
     let bytes = 0;
     const place = (e: Entry): 'take' | 'park' | 'stop' => {
-      if (batch.length >= PUT_RECORDS_MAX_RECORDS || bytes + e.size > PUT_RECORDS_MAX_BYTES) return 'stop';
+      if (batch.length >= maxBatchRecords || bytes + e.size > PUT_RECORDS_MAX_BYTES) return 'stop';
       if (counts) {
         const w = windows.get(e.partitionKey);
         if (w !== undefined) {
