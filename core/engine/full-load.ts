@@ -2,7 +2,9 @@ import { logger } from '../logger.js';
 import type { TaskLog } from '../observe/task-log.js';
 import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
 import type { TableMappings } from '../mapping/types.js';
-import { describeTable } from '../source/mysql/metadata.js';
+import { describeTable, listPartitions } from '../source/mysql/metadata.js';
+import { partitionSegments, rangeSegments, type Segment } from '../mapping/parallel-load.js';
+import type { SnapshotWhere } from '../source/contract.js';
 import type { RecordFormatter } from '../record/formatter.js';
 import type { EffectiveSettings } from '../settings/index.js';
 import { InvalidPartitionKeyError, RecordTooLargeError } from '../sink/kinesis/errors.js';
@@ -10,10 +12,13 @@ import type { KinesisRecord, RecordSink } from '../sink/kinesis/sink.js';
 import type { SourceConnection } from '../source/mysql/connection.js';
 import { closeConsistentSnapshot, openConsistentSnapshot, readTableSnapshot } from '../source/mysql/snapshot.js';
 import type { BinlogPosition } from '../model/positions.js';
+import { binlogFileNumber } from '../source/mysql/binlog.js';
+import { openSessionGroup, runSegments, Slots, type SegmentSession } from './segments.js';
 import { tableKey, type RunState } from './run-state.js';
 
 // Full load: per table, the control records of TargetTablePrepMode, then one `load` record per
-// row, streamed from a consistent snapshot with bounded memory. MaxFullLoadSubTasks tables at once.
+// row, streamed from a consistent snapshot with bounded memory. MaxFullLoadSubTasks sub-tasks at
+// once: a table is one sub-task, or one per segment under table-settings parallel-load (segments.ts).
 
 export interface FullLoadParams {
   /** Tables to load, in load order. */
@@ -31,6 +36,11 @@ export interface FullLoadParams {
   mappings: TableMappings;
   /** Called with each table's snapshot position (the binlog position its rows correspond to). */
   onSnapshot?: (plan: TablePlan, position: BinlogPosition) => void;
+  /**
+   * TargetMetadata.ParallelLoadThreads > 0: a sink of its own for each table (its lanes are the
+   * table's load threads); closed when the table is done. Otherwise rows go to `sink`.
+   */
+  tableSink?: () => RecordSink;
   log?: TaskLog;
 }
 
@@ -45,6 +55,7 @@ export class TaskStoppedError extends Error {
 
 export async function runFullLoad(p: FullLoadParams): Promise<void> {
   const queue = [...p.plans];
+  const slots = new Slots(p.settings.maxFullLoadSubTasks);
   const workers = Math.max(1, Math.min(p.settings.maxFullLoadSubTasks, queue.length));
   let firstError: unknown;
   const abortAll = new AbortController();
@@ -52,12 +63,19 @@ export async function runFullLoad(p: FullLoadParams): Promise<void> {
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (queue.length > 0 && !signal.aborted) {
-        const plan = queue.shift()!;
         try {
-          await loadTable(p, plan, signal);
+          await slots.acquire(signal);
+        } catch {
+          break;
+        }
+        const plan = queue.shift();
+        try {
+          if (plan) await loadTable(p, plan, signal, slots);
         } catch (e) {
           firstError ??= e;
           abortAll.abort();
+        } finally {
+          slots.release();
         }
       }
     }),
@@ -77,7 +95,58 @@ function controlRecords(p: FullLoadParams, plan: TablePlan): KinesisRecord[] {
   }
 }
 
-async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: AbortSignal): Promise<void> {
+type Session = SegmentSession<BinlogPosition>;
+
+/** Binlog order of two snapshot positions (the source contract's `positions.compare` for MySQL). */
+function comparePositions(a: BinlogPosition, b: BinlogPosition): number {
+  const fa = binlogFileNumber(a.file);
+  const fb = binlogFileNumber(b.file);
+  return fa !== fb ? fa - fb : a.position - b.position;
+}
+
+/** A snapshot session on its own connection (the source contract's SnapshotSession for MySQL). */
+async function openSession(p: FullLoadParams): Promise<Session> {
+  const conn = await p.openSource();
+  let position: Awaited<ReturnType<typeof openConsistentSnapshot>>;
+  try {
+    position = await openConsistentSnapshot(conn);
+  } catch (e) {
+    conn.destroy();
+    throw e;
+  }
+  let closed = false;
+  return {
+    position: { file: position.file, position: position.position },
+    exact: position.exact,
+    describeTable: (schema, table) => describeTable(conn, schema, table),
+    partitions: (def) => listPartitions(conn, def.schema, def.table),
+    readTable: (def, where, onRows, opts) => readTableSnapshot(conn, def, where, onRows, opts),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (conn.isClosed) return;
+      await closeConsistentSnapshot(conn).catch(() => undefined);
+      await conn.close().catch(() => conn.destroy());
+    },
+  };
+}
+
+function and(a: SnapshotWhere | null, b: SnapshotWhere | null): SnapshotWhere | null {
+  if (!a) return b;
+  if (!b) return a;
+  return { sql: `(${a.sql}) AND (${b.sql})`, params: [...a.params, ...b.params] };
+}
+
+/** The segments of a table as its snapshot sees it; null = read the whole table with one query. */
+async function segmentsOf(plan: TablePlan, session: Session): Promise<Segment[] | null> {
+  const pl = plan.parallelLoad;
+  if (!pl) return null;
+  if (pl.ranges) return rangeSegments(pl);
+  if (!session.partitions) return null;
+  return partitionSegments(pl, plan.source, await session.partitions(plan.source));
+}
+
+async function loadTable(p: FullLoadParams, discovered: TablePlan, outer: AbortSignal, slots: Slots): Promise<void> {
   let plan = discovered;
   const { schema, table } = plan.source;
   const stats = (fn: Parameters<RunState['update']>[3]) => p.state.update(schema, table, p.now(), fn);
@@ -91,21 +160,31 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: Abort
     if (p.reload) s.FullLoadReloaded = true;
   });
   p.log?.info('TASK_MANAGER', `Start loading table '${schema}'.'${table}'${p.reload ? ' (reload)' : ''}`);
-  const conn = await p.openSource();
+  // A failing segment stops the table's other segments.
+  const tableAbort = new AbortController();
+  const signal = AbortSignal.any([outer, tableAbort.signal]);
+  let sessions: Session[] = [];
+  const ownSink = p.tableSink?.();
+  const sink = ownSink ?? p.sink;
   let tableError: string | undefined;
   let rowsSent = 0;
   try {
-    const position = await openConsistentSnapshot(conn);
+    const first = await openSession(p);
+    sessions = [first];
     // The table may have changed since the task started: load it as the snapshot sees it.
-    const current = await describeTable(conn, schema, table);
+    const current = await first.describeTable(schema, table);
     if (current) plan = buildTablePlan(p.mappings, current);
-    p.onSnapshot?.(plan, position);
+    const segments = await segmentsOf(plan, first);
+    const group = await openSessionGroup(first, (segments?.length ?? 1) - 1, () => openSession(p), comparePositions);
+    sessions = group.sessions;
+    if (segments && !group.consistent) {
+      logger.info('segment snapshots at different positions; CDC starts at the oldest', { schema, table, segments: segments.length });
+    }
+    p.onSnapshot?.(plan, group.position);
     await p.sink.write(controlRecords(p, plan));
-    // A few writes overlap so every sink lane stays busy; statistics count acknowledged rows.
-    const inflight: Promise<void>[] = [];
     let writeError: unknown;
     const deliver = (records: KinesisRecord[]) =>
-      p.sink.write(records).then(
+      sink.write(records).then(
         () => {
           rowsSent += records.length;
           stats((s) => {
@@ -125,26 +204,39 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: Abort
           });
         },
       );
-    await readTableSnapshot(
-      conn,
-      plan.source,
-      plan.where,
-      async (rows) => {
-        if (writeError) throw writeError;
-        const records = new Array<KinesisRecord>(rows.length);
-        for (let i = 0; i < rows.length; i++) records[i] = p.formatter.load(plan.target, plan.toTargetRow(rows[i]));
-        inflight.push(deliver(records));
-        while (inflight.length >= WRITES_IN_FLIGHT) await inflight.shift();
-      },
-      // CommitRate bounds the rows of one read batch (and so between statistics updates).
-      { batchSize: Math.min(p.settings.commitRate, 1000), signal },
-    );
-    await Promise.all(inflight);
-    if (writeError) throw writeError;
-    await closeConsistentSnapshot(conn).catch(() => undefined);
+    const readSegment = async (i: number) => {
+      const session = sessions[i]!;
+      const seg = segments?.[i];
+      // A few writes overlap so every sink lane stays busy; statistics count acknowledged rows.
+      const inflight: Promise<void>[] = [];
+      await session.readTable(
+        plan.source,
+        seg?.kind === 'where' ? and(plan.where, seg.where) : plan.where,
+        async (rows) => {
+          if (writeError) throw writeError;
+          const records = new Array<KinesisRecord>(rows.length);
+          for (let j = 0; j < rows.length; j++) records[j] = p.formatter.load(plan.target, plan.toTargetRow(rows[j]));
+          inflight.push(deliver(records));
+          while (inflight.length >= WRITES_IN_FLIGHT) await inflight.shift();
+        },
+        // CommitRate bounds the rows of one read batch (and so between statistics updates).
+        { batchSize: Math.min(p.settings.commitRate, 1000), signal, ...(seg?.kind === 'partition' ? { partition: seg.partition } : {}) },
+      );
+      await Promise.all(inflight);
+      if (writeError) throw writeError;
+      await session.close();
+    };
+    try {
+      await runSegments(sessions.length, slots, readSegment, signal);
+    } catch (e) {
+      tableAbort.abort();
+      throw e;
+    }
+    if (ownSink) await ownSink.close();
   } catch (e) {
-    conn.destroy();
-    if (signal.aborted) {
+    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
+    if (ownSink) await ownSink.close().catch(() => undefined);
+    if (outer.aborted) {
       stats((s) => {
         s.TableState = 'Before load';
       });
@@ -152,7 +244,6 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, signal: Abort
     }
     throw e;
   }
-  await conn.close().catch(() => undefined);
   stats((s) => {
     s.TableState = tableError ? 'Table error' : 'Table completed';
     s.FullLoadEndTime = p.now();

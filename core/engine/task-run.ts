@@ -10,7 +10,8 @@ import { STOP_REASON, type TaskDoc } from '../model/task.js';
 import { createRecordFormatter, type KinesisSettings, type RecordFormatter } from '../record/formatter.js';
 import { effectiveSettings, type EffectiveSettings } from '../settings/index.js';
 import { createKinesisClient, parseStreamArn } from '../sink/kinesis/client.js';
-import { createKinesisSink, type KinesisSink } from '../sink/kinesis/sink.js';
+import { createKinesisSink, type KinesisSink, type RecordSink } from '../sink/kinesis/sink.js';
+import { parallelLoadSinkOptions } from '../sink/kinesis/parallel-load.js';
 import { openConnection, type SourceConnection } from '../source/mysql/connection.js';
 import { describeTable, listTables } from '../source/mysql/metadata.js';
 import { runCdc } from './cdc.js';
@@ -45,6 +46,8 @@ export interface RunContext {
   formatter: RecordFormatter;
   sink: KinesisSink;
   openSource: () => Promise<SourceConnection>;
+  /** TargetMetadata.ParallelLoadThreads > 0: a new sink for one table's full load. */
+  tableSink?: () => RecordSink;
   signal: AbortSignal;
   now: () => number;
   log: TaskLog;
@@ -78,7 +81,10 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
         throw new TaskFailure(`Cannot connect to the ${env.source.engineName} source endpoint ${env.source.host}:${env.source.port}: ${(e as Error).message}`);
       }
     };
-    const ctx: RunContext = { env, state, settings, mappings, formatter, sink, openSource, signal, now: env.now, log: env.log ?? NO_TASK_LOG };
+    const tableSinkOptions = parallelLoadSinkOptions(settings);
+    const kinesis = client;
+    const tableSink = tableSinkOptions ? () => createKinesisSink({ client: kinesis, streamName: stream.streamName, ...tableSinkOptions }) : undefined;
+    const ctx: RunContext = { env, state, settings, mappings, formatter, sink, openSource, signal, now: env.now, log: env.log ?? NO_TASK_LOG, ...(tableSink ? { tableSink } : {}) };
     let plans = await discoverTables(ctx);
     reloader = startReloader(ctx, plans);
     const type = env.task.MigrationType;
@@ -104,6 +110,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
           now: env.now,
           reload: startType === 'reload-target',
           log: ctx.log,
+          ...(tableSink ? { tableSink } : {}),
           // Kept in the persisted progress as each table starts: a resumed load must not forget the
           // positions of the tables an earlier run completed (CDC starts from the oldest).
           mappings,
@@ -188,7 +195,7 @@ function startReloader(ctx: RunContext, plans: TablePlan[]): { stop(): Promise<v
     const requests = ctx.state.reloadRequests.splice(0);
     const todo = plans.filter((p) => requests.some((r) => r.schema === p.source.schema && r.table === p.source.table));
     current = current.then(() =>
-      runFullLoad({ plans: todo, mappings: ctx.mappings, openSource: ctx.openSource, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true, log: ctx.log }).catch(
+      runFullLoad({ plans: todo, mappings: ctx.mappings, openSource: ctx.openSource, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true, log: ctx.log, ...(ctx.tableSink ? { tableSink: ctx.tableSink } : {}) }).catch(
         (e) => {
           logger.warn('table reload failed', { taskArn: ctx.env.task.ReplicationTaskArn, error: (e as Error).message });
           ctx.log.error('TASK_MANAGER', `Table reload failed: ${(e as Error).message}`);

@@ -57,6 +57,14 @@ export interface SnapshotReadOptions {
   batchSize?: number;
   /** Stops between batches when aborted. */
   signal?: AbortSignal;
+  /** Reads only this partition (or subpartition) of the table, as listed by `SnapshotSession.partitions`. */
+  partition?: string;
+}
+
+/** One partition of a table and its subpartitions, in definition order. */
+export interface SourcePartition {
+  name: string;
+  subpartitions: string[];
 }
 
 /** One consistent snapshot of the source: every table read through it sees the same state. */
@@ -67,6 +75,11 @@ export interface SnapshotSession {
   readonly exact: boolean;
   /** Re-reads a table's definition inside the snapshot (null when it no longer exists). */
   describeTable(schema: string, table: string): Promise<TableDef | null>;
+  /**
+   * The table's partitions as the snapshot sees them (empty when not partitioned). Absent for engines
+   * that cannot read one partition (table-settings partitions-* then load the table as one segment).
+   */
+  partitions?(def: TableDef): Promise<SourcePartition[]>;
   /** Streams the rows of a table (optionally filtered) with back-pressure; returns the row count. */
   readTable(def: TableDef, where: SnapshotWhere | null, onRows: (rows: SourceRow[]) => Promise<void>, opts?: SnapshotReadOptions): Promise<number>;
   close(): Promise<void>;

@@ -108,3 +108,20 @@ export async function describeTable(conn: SourceConnection, schema: string, tabl
     collation: t[0]!.coll ?? null,
   };
 }
+
+/** A table's partitions and their subpartitions, in definition order (empty when not partitioned). */
+export async function listPartitions(conn: SourceConnection, schema: string, table: string): Promise<{ name: string; subpartitions: string[] }[]> {
+  const rows = await conn.query<{ p: string | null; sp: string | null }[]>(
+    'SELECT PARTITION_NAME AS p, SUBPARTITION_NAME AS sp FROM information_schema.PARTITIONS ' +
+      'WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND PARTITION_NAME IS NOT NULL ' +
+      'ORDER BY PARTITION_ORDINAL_POSITION, SUBPARTITION_ORDINAL_POSITION',
+    [schema, table],
+  );
+  const out: { name: string; subpartitions: string[] }[] = [];
+  for (const r of rows) {
+    let last = out[out.length - 1];
+    if (!last || last.name !== r.p) out.push(last = { name: r.p!, subpartitions: [] });
+    if (r.sp) last.subpartitions.push(r.sp);
+  }
+  return out;
+}
