@@ -5,7 +5,12 @@
 // Env: BENCH_ROWS (default 1,000,000), BENCH_FORMATS (default `json`; e.g. `json,json-unformatted`:
 // one task per format, each stream deleted once counted, ~2 more minutes per format),
 // BENCH_RAW_PUT (records of the bare PutRecords run, default 200,000), BENCH_NO_WRITE=1 (do not
-// touch BENCHMARKS.md).
+// touch BENCHMARKS.md), BENCH_PARALLEL=0 (skip the parallel-load run).
+//
+// Parallel load (issue 11): the same table loaded again with a table-settings `ranges` rule (4
+// segments) and TargetMetadata.ParallelLoadThreads 8, against bare PutRecords with 8 calls in flight;
+// the default load is compared with bare PutRecords at its own concurrency (4 lanes). Own section
+// `full-load-parallel` of BENCHMARKS.md.
 import './lib/quiet.js';
 import mysql from 'mysql2';
 import { connectionOptions, openConnection } from '../core/source/mysql/connection.js';
@@ -28,6 +33,36 @@ const SHARDS = 4;
 const SCHEMA = 'bench';
 const TABLE = 'items';
 const MEMORY_TARGET_MB = 256;
+const PARALLEL = process.env.BENCH_PARALLEL !== '0';
+/** The parallel-load run: segments, threads, and the concurrency of its raw PutRecords yardstick. */
+const PARALLEL_SEGMENTS = 4;
+const PARALLEL_THREADS = 8;
+const DEFAULT_LANES = 4;
+
+interface Variant {
+  name: string;
+  mappings: string;
+  settings?: unknown;
+  /** PutRecords calls in flight of the raw yardstick (the sink lanes the variant writes with). */
+  inFlight: number;
+}
+
+function variants(): Variant[] {
+  const out: Variant[] = [{ name: 'default', mappings: selectionMappings(SCHEMA, TABLE), inFlight: DEFAULT_LANES }];
+  if (PARALLEL) {
+    const boundaries = Array.from({ length: PARALLEL_SEGMENTS - 1 }, (_, i) => [String(Math.floor((ROWS * (i + 1)) / PARALLEL_SEGMENTS) + 1)]);
+    out.push({
+      name: 'parallel',
+      mappings: selectionMappings(SCHEMA, TABLE, [{
+        'rule-type': 'table-settings', 'rule-id': '2', 'rule-name': '2', 'object-locator': { 'schema-name': SCHEMA, 'table-name': TABLE },
+        'parallel-load': { type: 'ranges', columns: ['id'], boundaries },
+      }]),
+      settings: { TargetMetadata: { ParallelLoadThreads: PARALLEL_THREADS, ParallelLoadBufferSize: 500, ParallelLoadQueuesPerThread: 1 } },
+      inFlight: PARALLEL_THREADS,
+    });
+  }
+  return out;
+}
 
 async function populate(env: BenchEnv): Promise<void> {
   await env.db.query(`CREATE DATABASE ${SCHEMA}`);
@@ -86,6 +121,7 @@ async function buildRecords(env: BenchEnv, def: TableDef, format: string, count:
 
 interface LoadResult {
   format: string;
+  variant: string;
   seconds: number;
   rate: number;
   engineSeconds: number;
@@ -101,14 +137,14 @@ interface LoadResult {
   cpu: Record<string, number>;
 }
 
-async function runFullLoad(env: BenchEnv, format: string, ids: { source: string; instance: string }, pids: Record<string, number | undefined>): Promise<LoadResult> {
-  const stream = `fl-${format}-${Date.now() % 100000}`;
+async function runFullLoad(env: BenchEnv, format: string, ids: { source: string; instance: string }, pids: Record<string, number | undefined>, variant: Variant = variants()[0]!): Promise<LoadResult> {
+  const stream = `fl-${format}-${variant.name}-${Date.now() % 100000}`;
   await createStream(env.kinesisEndpoint, stream, SHARDS);
-  const target = (await createKinesisTarget(env.dms, `tgt-${format}`, stream, { MessageFormat: format })).EndpointArn!;
-  const task = await createTask(env.dms, { id: `fl-${format}`, source: ids.source, target, instance: ids.instance, type: 'full-load', mappings: selectionMappings(SCHEMA, TABLE) });
+  const target = (await createKinesisTarget(env.dms, `tgt-${format}-${variant.name}`, stream, { MessageFormat: format })).EndpointArn!;
+  const task = await createTask(env.dms, { id: `fl-${format}-${variant.name}`, source: ids.source, target, instance: ids.instance, type: 'full-load', mappings: variant.mappings, settings: variant.settings });
   const arn = task.ReplicationTaskArn!;
   await waitForStatus(env.dms, arn, ['ready']);
-  log(`full load (${format}) started`);
+  log(`full load (${format}, ${variant.name}) started`);
   const cpu = meterCpu(pids);
   const t0 = performance.now();
   await startTask(env.dms, arn);
@@ -154,6 +190,7 @@ async function runFullLoad(env: BenchEnv, format: string, ids: { source: string;
   await deleteStream(env.kinesisEndpoint, stream); // the next run meets an empty kinesalite
   return {
     format,
+    variant: variant.name,
     seconds,
     rate: ROWS / seconds,
     engineSeconds,
@@ -192,21 +229,22 @@ async function main(): Promise<void> {
 
     // Bare PutRecords, half before and half after the dmslite runs (the machine is shared: this
     // brackets the runs in time, and the second half meets a kinesalite as full as the task left it).
-    const rawPut: Record<string, { rates: number[]; avgBytes: number; records: KinesisRecord[] }> = {};
-    const putHalf = async (format: string, half: 0 | 1) => {
+    const rawPut: Record<string, { rates: number[]; avgBytes: number; records: KinesisRecord[]; parallelRates: number[] }> = {};
+    const putHalf = async (format: string, half: 0 | 1, inFlight = DEFAULT_LANES) => {
       const p = rawPut[format]!;
       const records = p.records.slice(half * Math.ceil(p.records.length / 2), (half + 1) * Math.ceil(p.records.length / 2));
-      const stream = `raw-${format}-${half}`;
+      const stream = `raw-${format}-${half}-${inFlight}`;
       await createStream(env.kinesisEndpoint, stream, SHARDS);
-      const r = await rawPutRecords(env.kinesisEndpoint, stream, records, { perCall: 500, inFlight: 4 });
+      const r = await rawPutRecords(env.kinesisEndpoint, stream, records, { perCall: 500, inFlight });
       await deleteStream(env.kinesisEndpoint, stream);
-      p.rates.push(r.rate);
-      log(`raw PutRecords (${format}, ${half ? 'after' : 'before'}): ${fmtInt(records.length)} records of ~${Math.round(p.avgBytes)} B: ${fmtRate(r.rate)} (${r.calls} calls, ${r.failedEntries} failed entries)`);
+      (inFlight === DEFAULT_LANES ? p.rates : p.parallelRates).push(r.rate);
+      log(`raw PutRecords (${format}, ${inFlight} in flight, ${half ? 'after' : 'before'}): ${fmtInt(records.length)} records of ~${Math.round(p.avgBytes)} B: ${fmtRate(r.rate)} (${r.calls} calls, ${r.failedEntries} failed entries)`);
     };
     for (const format of FORMATS) {
       const records = await buildRecords(env, def, format, RAW_PUT);
-      rawPut[format] = { rates: [], avgBytes: records.reduce((a, r) => a + r.data.length, 0) / records.length, records };
+      rawPut[format] = { rates: [], parallelRates: [], avgBytes: records.reduce((a, r) => a + r.data.length, 0) / records.length, records };
       await putHalf(format, 0);
+      if (PARALLEL) await putHalf(format, 0, PARALLEL_THREADS);
     }
 
     runner = await startRunnerProcess(env);
@@ -215,10 +253,15 @@ async function main(): Promise<void> {
     const pids = { runner: runner.pid, kinesalite: env.kin.process.pid, mariadbd: mariadbPid(env.db.datadir), 'dynamodb-local': env.ddb.process.pid };
     const results: LoadResult[] = [];
     for (const format of FORMATS) results.push(await runFullLoad(env, format, { source, instance }, pids));
+    const parallelResults: LoadResult[] = [];
+    if (PARALLEL) for (const format of FORMATS) parallelResults.push(await runFullLoad(env, format, { source, instance }, pids, variants()[1]!));
     const peak = runner.peakRssMb();
     await runner.stop();
     runner = undefined;
-    for (const format of FORMATS) await putHalf(format, 1);
+    for (const format of FORMATS) {
+      await putHalf(format, 1);
+      if (PARALLEL) await putHalf(format, 1, PARALLEL_THREADS);
+    }
     const putRate = (format: string) => rawPut[format]!.rates.reduce((a, b) => a + b, 0) / rawPut[format]!.rates.length;
 
     // Report.
@@ -269,6 +312,49 @@ async function main(): Promise<void> {
         `Total benchmark time ${totalSeconds.toFixed(0)} s.${verdict ? ' ' + verdict : ''}`,
       ].join('\n');
       log(`wrote ${writeSection('full-load', md)}`);
+    }
+    if (PARALLEL) {
+      const pput = (format: string) => rawPut[format]!.parallelRates.reduce((a, b) => a + b, 0) / rawPut[format]!.parallelRates.length;
+      const pairs = FORMATS.map((f) => ({ base: results.find((r) => r.format === f)!, par: parallelResults.find((r) => r.format === f)! }));
+      const pHeader = ['', ...pairs.flatMap((p) => [`default (${p.base.format})`, `parallel (${p.par.format})`])];
+      const both = (fn: (r: LoadResult, inFlight: number) => string) => pairs.flatMap((p) => [fn(p.base, DEFAULT_LANES), fn(p.par, PARALLEL_THREADS)]);
+      const putFor = (r: LoadResult, inFlight: number) => (inFlight === DEFAULT_LANES ? putRate(r.format) : pput(r.format));
+      const pRows: Row[] = [
+        ['segments / sink lanes (PutRecords in flight)', ...both((_, n) => `${n === DEFAULT_LANES ? 1 : PARALLEL_SEGMENTS} / ${n}`)],
+        ['rows/s, task start → stopped', ...both((r) => fmtRate(r.rate))],
+        ['  wall time', ...both((r) => `${r.seconds.toFixed(1)} s`)],
+        ['  table load time (FullLoadStart→EndTime)', ...both((r) => `${r.engineSeconds.toFixed(1)} s`)],
+        ['raw PutRecords, 500/call, same in flight (mean before/after)', ...both((r, n) => fmtRate(putFor(r, n)))],
+        ['  ratio dmslite / raw PutRecords', ...both((r, n) => fmtRatio(r.rate, putFor(r, n)))],
+        ['raw mysql2 stream read (one query)', ...both(() => fmtRate(rawReadRate))],
+        ['stream: keys missing / duplicated', ...both((r) => `${r.missing} / ${r.duplicates}`)],
+        ['FullLoadRows', ...both((r) => fmtInt(r.fullLoadRows))],
+        ['CPU s: runner / kinesalite / mariadbd', ...both((r) => [r.cpu.runner, r.cpu.kinesalite, r.cpu.mariadbd].map((x) => (x ?? NaN).toFixed(1)).join(' / '))],
+      ];
+      console.log(`\nParallel load: ${PARALLEL_SEGMENTS} ranges segments + ParallelLoadThreads ${PARALLEL_THREADS} vs default\n`);
+      console.log(textTable(pHeader, pRows));
+      const pBroken = parallelResults.filter((r) => r.missing > 0 || r.duplicates > 0 || r.fullLoadRows !== ROWS);
+      if (pBroken.length) process.exitCode = 1;
+      if (!process.env.BENCH_NO_WRITE) {
+        const md = [
+          `## Parallel full load (\`npm run bench:full-load\`, issue 11)`,
+          '',
+          machineLine(m),
+          '',
+          `The same ${fmtInt(ROWS)}-row table and ${SHARDS}-shard kinesalite stream as above, loaded once with default settings `
+            + `(one query, the task's shared sink: ${DEFAULT_LANES} lanes) and once with a table-settings \`ranges\` rule `
+            + `(${PARALLEL_SEGMENTS} segments on \`id\`, read concurrently, each on its own snapshot) and TargetMetadata `
+            + `ParallelLoadThreads ${PARALLEL_THREADS} / ParallelLoadBufferSize 500 / ParallelLoadQueuesPerThread 1 (a table sink of `
+            + `${PARALLEL_THREADS} lanes, 500-record calls). Each is compared with bare PutRecords of the same records (500 per call) `
+            + `with as many calls in flight as it has lanes, to other streams of the same kinesalite, half before and half after the tasks. `
+            + `Every key is checked in the stream.`,
+          '',
+          markdownTable(pHeader, pRows),
+          '',
+          pBroken.length ? `**Broken**: ${pBroken.map((r) => `${r.format}: ${r.missing} missing, ${r.duplicates} duplicated, FullLoadRows ${r.fullLoadRows}`).join('; ')}.` : '',
+        ].join('\n');
+        log(`wrote ${writeSection('full-load-parallel', md)}`);
+      }
     }
     if (broken.length) process.exitCode = 1;
   } finally {

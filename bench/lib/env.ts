@@ -131,7 +131,7 @@ export async function startRunnerProcess(env: BenchEnv): Promise<RunnerProcess> 
   sampler.unref();
   const exited = new Promise<void>((resolve) => child.once('exit', () => { clearInterval(sampler); resolve(); }));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runner did not start within 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`runner did not start within 120 s:\n${out}`)), 120_000);
     child.stdout!.on('data', (c: Buffer) => {
       out = (out + c.toString()).slice(-20_000);
       if (/dmslite runner \S+ ready/.test(out)) { clearTimeout(timer); resolve(); }

@@ -16,6 +16,11 @@
 // two segments' snapshots may reach the stream twice (once in a segment's rows, once from CDC) but
 // none is missed — Kinesis consumers apply records per key in order, so the table stays
 // reconstructible (at-least-once, as AWS's own full-load-and-cdc is around its snapshot).
+//
+// Stop, crash, resume: progress is kept per table, not per segment (AWS documents no per-segment
+// checkpoint, and a segment's rows are only "done" once the whole table is). A resumed task skips the
+// tables it completed and loads any other table again whole, every segment, from a new snapshot;
+// FullLoadRows restarts at 0 so it stays exact. ReloadTables loads a segmented table the same way.
 
 import type { SnapshotReadOptions, SnapshotWhere } from '../source/contract.js';
 import type { SourceRow, TableDef } from '../model/table.js';
