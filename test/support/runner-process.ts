@@ -111,7 +111,7 @@ export async function startRunnerProcess(opts: RunnerProcessOptions): Promise<Ru
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    const timer = setTimeout(() => reject(new Error(`runner process did not start within 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`runner process did not start within 120 s:\n${out}`)), 120_000);
     void exited.then(({ code, signal }) => reject(new Error(`runner process exited during start (code ${code}, signal ${signal}):\n${out}`)));
     void exited.finally(() => clearTimeout(timer));
     child.once('error', reject);
