@@ -11,6 +11,7 @@ import type { ConnectionDoc, EndpointDoc, EndpointSettingsMember, EndpointType }
 import { pickDefined } from '../model/wire.js';
 import { ConditionFailed, connectionPk, identKey, mutate, resourceKey, type Stored, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
+import { lookupResources } from '../state/lookup.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { claimIdentifier, IDENTIFIERS, renameIdentifier, rethrowTaken, storedIdentifier } from './identifiers.js';
 import type { EndpointView, Input, Output } from './operations.js';
@@ -278,7 +279,7 @@ export async function describeEndpoints(ctx: ApiContext, input: Input<'DescribeE
   const match = compileFilters(input.Filters, endpointFilters);
   const limit = maxRecords(input.MaxRecords);
   const result = await page<EndpointDoc>(
-    (after) => mapStored(ctx.table.query<EndpointDoc>(resourceKey('endpoint', ctx.scope, '').pk, after)),
+    (after) => mapStored(lookupResources<EndpointDoc>(ctx.table, { kind: 'endpoint', scope: ctx.scope, filters: input.Filters, arnFilter: 'endpoint-arn', idFilter: 'endpoint-id', pageSize: limit + 1 }, after)),
     match,
     input.Marker,
     limit,

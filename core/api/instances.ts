@@ -8,6 +8,7 @@ import {
 import type { InstanceDoc, SubnetGroup } from '../model/resources.js';
 import { ConditionFailed, identKey, mutate, resourceKey, type Stored, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
+import { lookupResources } from '../state/lookup.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { deleteConnectionsOf, mapStored } from './endpoints.js';
 import { claimIdentifier, IDENTIFIERS, renameIdentifier, rethrowTaken, storedIdentifier } from './identifiers.js';
@@ -137,11 +138,13 @@ export async function describeReplicationInstances(
 ): Promise<Output<'DescribeReplicationInstances'>> {
   const match = compileFilters(input.Filters, instanceFilters);
   const now = ctx.now();
+  const limit = maxRecords(input.MaxRecords);
+  const lookup = { kind: 'instance', scope: ctx.scope, filters: input.Filters, arnFilter: 'replication-instance-arn', idFilter: 'replication-instance-id', pageSize: limit + 1 } as const;
   const result = await page<InstanceDoc>(
-    (after) => mapStored(ctx.table.query<InstanceDoc>(resourceKey('instance', ctx.scope, '').pk, after), (d) => settleInstance(d, now)),
+    (after) => mapStored(lookupResources<InstanceDoc>(ctx.table, lookup, after), (d) => settleInstance(d, now)),
     match,
     input.Marker,
-    maxRecords(input.MaxRecords),
+    limit,
   );
   notFoundIfEmpty(result.items, input.Filters, 'No replication instances found matching provided filters');
   return {

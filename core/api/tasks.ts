@@ -23,6 +23,7 @@ import {
   type WriteOp,
 } from '../state/resources.js';
 import type { ApiContext } from './context.js';
+import { lookupResources } from '../state/lookup.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
 import { ENGINE_DISPLAY_NAMES, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { claimIdentifier, IDENTIFIERS, renameIdentifier, rethrowTaken, storedIdentifier } from './identifiers.js';
@@ -156,11 +157,13 @@ export async function describeReplicationTasks(
 ): Promise<Output<'DescribeReplicationTasks'>> {
   const match = compileFilters(input.Filters, taskFilters);
   const now = ctx.now();
+  const limit = maxRecords(input.MaxRecords);
+  const lookup = { kind: 'task', scope: ctx.scope, filters: input.Filters, arnFilter: 'replication-task-arn', idFilter: 'replication-task-id', pageSize: limit + 1 } as const;
   const result = await page<TaskDoc>(
-    (after) => mapStored(ctx.table.query<TaskDoc>(resourceKey('task', ctx.scope, '').pk, after), (d) => settleTask(d, now)),
+    (after) => mapStored(lookupResources<TaskDoc>(ctx.table, lookup, after), (d) => settleTask(d, now)),
     match,
     input.Marker,
-    maxRecords(input.MaxRecords),
+    limit,
   );
   notFoundIfEmpty(result.items, input.Filters, 'No Tasks found matching provided filters');
   return {

@@ -95,8 +95,8 @@ export class DocumentTable {
     return out.Item ? fromItem<T>(out.Item) : null;
   }
 
-  /** Items of one partition with sk > after, in sk order, up to `limit` (all when absent). */
-  async *query<T>(pk: string, after?: string): AsyncGenerator<Stored<T>> {
+  /** Items of one partition with sk > after, in sk order; `pageSize` items per DynamoDB call (default: up to 1 MB). */
+  async *query<T>(pk: string, after?: string, pageSize?: number): AsyncGenerator<Stored<T>> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.client.send(
@@ -106,6 +106,7 @@ export class DocumentTable {
           KeyConditionExpression: after !== undefined ? 'pk = :pk AND sk > :after' : 'pk = :pk',
           ExpressionAttributeValues: { ':pk': { S: pk }, ...(after !== undefined ? { ':after': { S: after } } : {}) },
           ExclusiveStartKey: startKey,
+          ...(pageSize ? { Limit: pageSize } : {}),
         }),
       );
       for (const item of out.Items ?? []) yield fromItem<T>(item);
