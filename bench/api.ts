@@ -16,14 +16,15 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadavg } from 'node:os';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../test/support/dms.js';
 import { createStream } from '../test/support/kinesis.js';
-import { log, startBenchEnv, startRunnerProcess } from './lib/env.js';
+import { startRunner } from '../handlers/runner.js';
+import { log, startBenchEnv } from './lib/env.js';
 import { fmtInt, fmtMs, fmtRatio, machine, machineLine, markdownTable, median, percentile, textTable, writeSection, type Row } from './lib/report.js';
 
 const TASKS = Number(process.env.BENCH_API_TASKS ?? 1000);
-const SAMPLES = Number(process.env.BENCH_API_SAMPLES ?? 500);
-const LISTINGS = Number(process.env.BENCH_API_LISTINGS ?? 5);
+const SAMPLES = Number(process.env.BENCH_API_SAMPLES ?? 300);
+const LISTINGS = Number(process.env.BENCH_API_LISTINGS ?? 3);
 const POLLERS = Number(process.env.BENCH_API_POLLERS ?? 50);
-const POLL_SECONDS = Number(process.env.BENCH_API_POLL_SECONDS ?? 30);
+const POLL_SECONDS = Number(process.env.BENCH_API_POLL_SECONDS ?? 20);
 const RUNNING = Number(process.env.BENCH_API_RUNNING ?? 5);
 
 async function timed<T>(fn: () => Promise<T>): Promise<number> {
@@ -120,8 +121,11 @@ async function main() {
     const [listMs, scanMs] = await alternate(() => listAll(dms), () => scanAll(ddb, env.tableName), LISTINGS);
 
     // 3. Pollers during running tasks.
+    log(`one-ARN Describe p50 ${fmtMs(percentile(describeMs, 50))} p99 ${fmtMs(percentile(describeMs, 99))}; GetItem p50 ${fmtMs(percentile(getMs, 50))} p99 ${fmtMs(percentile(getMs, 99))}`);
+    log(`listing ${fmtMs(median(listMs))}; Scan ${fmtMs(median(scanMs))}`);
+    // The runner in this process, as in \`npm start\`: it shares the event loop with the API.
     log(`starting ${RUNNING} CDC tasks and a runner`);
-    const runner = await startRunnerProcess(env);
+    const runner = await startRunner();
     const running = arns.slice(0, RUNNING);
     await Promise.all(running.map((arn) => dms.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'start-replication' }))));
     const deadline = Date.now() + 120_000;
@@ -188,7 +192,7 @@ async function main() {
 
 ${machineLine(m)} · current 1-min load ${loadavg()[0]!.toFixed(1)}
 
-${fmtInt(TASKS)} \`cdc\` tasks on one source, target and instance, created through the API; everything below goes through the same edge (\`startLocalStack\`, HTTP keep-alive), the raw DynamoDB calls forwarded by it to DynamoDB Local. The one-ARN Describe and the raw GetItem (the same task item, consistent read) alternate, so both see the same load. The listing pages with MaxRecords 100 to the end; the raw Scan reads the whole state table (every item, not only tasks) in 1 MB pages. The pollers alternate a one-ARN DescribeReplicationTasks (WithoutSettings) and DescribeTableStatistics on the running tasks while a writer commits single-row transactions to their source.
+${fmtInt(TASKS)} \`cdc\` tasks on one source, target and instance, created through the API; everything below goes through the same edge (\`startLocalStack\`, HTTP keep-alive), the raw DynamoDB calls forwarded by it to DynamoDB Local. The one-ARN Describe and the raw GetItem (the same task item, consistent read) alternate, so both see the same load. The listing pages with MaxRecords 100 to the end; the raw Scan reads the whole state table (every item, not only tasks) in 1 MB pages. The runner runs in the benchmark's process, as in \`npm start\`. The pollers alternate a one-ARN DescribeReplicationTasks (WithoutSettings) and DescribeTableStatistics on the running tasks while a writer commits single-row transactions to their source.
 
 ${markdownTable(['', 'dmslite'], rows)}`;
     if (!process.env.BENCH_NO_WRITE) log(`wrote ${writeSection('api', md)}`);

@@ -1,27 +1,10 @@
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Sha256 } from '../../support/sigv4.js';
 import { credentialsFromEnv, parseCredentialList, verifySigV4, type SignedRequest } from '../../../core/api/auth.js';
-
-const bytes = (d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
-  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-
-/** The hash the signer wants (the SDK's own is node:crypto too). */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView) {
-    this.h.update(bytes(data));
-  }
-  async digest() {
-    return new Uint8Array(this.h.digest());
-  }
-}
 
 const CREDS = parseCredentialList('AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY, AKIDOTHER:other-secret');
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5);
