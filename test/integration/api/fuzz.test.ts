@@ -164,7 +164,7 @@ describe('fuzzing the edge', () => {
     } finally {
       await stack.stop();
     }
-  });
+  }, 900_000);
 
   it(`${PER_EDGE} requests with credentials configured: signed, unsigned and mutated signatures`, async () => {
     const stack = await startLocalStack({ port: 0, runner: false, credentials: parseCredentialList(`${KEY.accessKeyId}:${KEY.secretAccessKey}`) });
@@ -176,7 +176,7 @@ describe('fuzzing the edge', () => {
     } finally {
       await stack.stop();
     }
-  });
+  }, 900_000);
 });
 
 describe('fuzzing the Lambda bundle', () => {
@@ -188,7 +188,7 @@ describe('fuzzing the Lambda bundle', () => {
     appDir = join(copy, 'api');
     assertNoNodeModulesAbove(appDir);
     writeFileSync(join(appDir, 'driver.mjs'), DRIVER);
-  });
+  }, 600_000);
 
   for (const withCredentials of [false, true]) {
     it(`${PER_BUNDLE} events ${withCredentials ? 'with' : 'without'} DMSLITE_CREDENTIALS in its environment`, async () => {
@@ -221,6 +221,6 @@ describe('fuzzing the Lambda bundle', () => {
         bump(types, res.statusCode === 200 ? '200' : String(json.__type));
       });
       expect([...types.keys()]).toEqual(expect.arrayContaining(['200', 'UnknownOperationException', 'InvalidParameterValueException']));
-    });
+    }, 900_000);
   }
 });
