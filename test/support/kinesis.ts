@@ -15,6 +15,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../core/sink/kinesis/client.js';
 import { freePort, startKinesalite as startEmbeddedKinesalite } from '../../handlers/embedded.js';
+import { seededRandom } from './random.js';
+import { killOnExit } from './children.js';
 
 const require = createRequire(import.meta.url);
 const REGION = 'us-east-1';
@@ -22,18 +24,6 @@ const REGION = 'us-east-1';
 export interface KinesisServer {
   endpoint: string;
   stop(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) {
-      try { c.kill('SIGKILL'); } catch { /* ignore */ }
-    }
-  });
 }
 
 export { freePort };
@@ -57,12 +47,11 @@ function probe(port: number): Promise<boolean> {
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
-      live.delete(child);
       resolve();
       return;
     }
     const timer = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* ignore */ } }, 5000);
-    child.once('exit', () => { clearTimeout(timer); live.delete(child); resolve(); });
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
     child.kill('SIGTERM');
   });
 }
@@ -74,9 +63,8 @@ async function startServer(
   port: number,
   readyTimeoutMs: number,
 ): Promise<KinesisServer> {
-  installExitHook();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
+  killOnExit(child);
   let output = '';
   const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); };
   child.stdout!.on('data', keep);
@@ -84,7 +72,6 @@ async function startServer(
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      live.delete(child);
       throw new Error(`${name} exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}):\n${output}`);
     }
     if (await probe(port)) {
@@ -211,19 +198,8 @@ export interface FaultyProxy {
   stop(): Promise<void>;
 }
 
-/** mulberry32 */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The whole body of an HTTP request or response. */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

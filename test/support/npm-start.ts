@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../handlers/embedded.js';
+import { killOnExit } from './children.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -33,19 +34,6 @@ const STRIPPED_ENV = [
   'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', 'AWS_ENDPOINT_URL_SNS',
   'DMSLITE_TABLE', 'DMSLITE_SECRET_KEY', 'DMSLITE_DATA_DIR', 'DMSLITE_CREATE_DELAY_MS', 'PORT', 'HOST',
 ];
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) {
-      for (const pid of descendantsOf(c.pid!)) killQuietly(pid);
-      killQuietly(c.pid!);
-    }
-  });
-}
 
 function killQuietly(pid: number): void {
   try {
@@ -97,7 +85,6 @@ export function descendantsOf(root: number): number[] {
 /** Starts `node --import tsx handlers/local.ts` on a free port and waits for `dmslite ready`. */
 export async function startNpmStart(opts: NpmStartOptions = {}): Promise<NpmStart> {
   if (!existsSync('/proc/self/stat')) throw new Error('npm-start helper needs /proc (Linux)');
-  installExitHook();
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of STRIPPED_ENV) delete env[k];
@@ -109,7 +96,10 @@ export async function startNpmStart(opts: NpmStartOptions = {}): Promise<NpmStar
     ...(opts.env ?? {}),
   });
   const child = spawn(process.execPath, ['--import', 'tsx', 'handlers/local.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
+  killOnExit(child, (c) => {
+    for (const pid of descendantsOf(c.pid!)) killQuietly(pid);
+    killQuietly(c.pid!);
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -118,7 +108,6 @@ export async function startNpmStart(opts: NpmStartOptions = {}): Promise<NpmStar
   child.stderr!.on('data', keep);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.once('exit', (code, signal) => {
-      live.delete(child);
       r({ code, signal });
     }),
   );

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { killOnExit } from './children.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -40,18 +41,6 @@ export interface RunnerProcess {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) {
-      try { c.kill('SIGKILL'); } catch { /* ignore */ }
-    }
-  });
-}
-
 function vmHwmKb(pid: number): number | null {
   try {
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -62,7 +51,6 @@ function vmHwmKb(pid: number): number | null {
 }
 
 export async function startRunnerProcess(opts: RunnerProcessOptions): Promise<RunnerProcess> {
-  installExitHook();
   const secret = process.env.DMSLITE_SECRET_KEY;
   if (!secret) throw new Error('set process.env.DMSLITE_SECRET_KEY before starting the test stack, so the runner process can read endpoint passwords');
   const env: NodeJS.ProcessEnv = {
@@ -86,7 +74,7 @@ export async function startRunnerProcess(opts: RunnerProcessOptions): Promise<Ru
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
+  killOnExit(child);
   const pid = child.pid!;
   let out = '';
   let peakKb = 0;
@@ -99,7 +87,6 @@ export async function startRunnerProcess(opts: RunnerProcessOptions): Promise<Ru
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       clearInterval(sampler);
-      live.delete(child);
       resolve({ code, signal });
     });
   });

@@ -16,6 +16,7 @@ import model from '../../../core/api/dms-model.json' with { type: 'json' };
 import { IMPLEMENTED_OPERATIONS } from '../../../core/api/index.js';
 import { ROLE_ARN, awsError, streamArn } from '../../support/dms.js';
 import { TEST_CREDENTIALS, startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
+import { seededRandom as rng } from '../../support/random.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -281,18 +282,6 @@ describe('other services on the same port', () => {
 });
 
 // ------------------------------------------------------------------ fuzz
-
-/** mulberry32: reproducible garbage. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPERATIONS = Object.keys(model.operations);
 const SHAPES = model.shapes as Record<string, { t: string; m?: Record<string, string> }>;

@@ -8,6 +8,7 @@ import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startRunnerProcess, type RunnerProcess } from '../../support/runner-process.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
 import { parseRecords, startTask, summary, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { seededRandom as random } from '../../support/random.js';
 
 // A runner process SIGKILLed five times while 20,000 single-row changes are written: every change
 // reaches Kinesis at least once, in commit order per table, and the duplicates are replays of the
@@ -37,18 +38,6 @@ afterAll(async () => {
   await Promise.all(runners.map((r) => r.stop().catch(() => undefined)));
   await Promise.all([stack?.stop(), db?.stop()]);
 });
-
-/** mulberry32 */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A change as a record shows it: `op:id:seq`, unique (seq is the change number; a delete carries the old row). */
 const changeKey = (r: ParsedRecord) => `${String(r.json.metadata.operation)[0]}:${r.json.data!.id}:${r.json.data!.seq}`;

@@ -5,6 +5,7 @@ import { createStream, readAllRecords } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
 import { describeTask, parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord, stopTaskAndWait } from '../../support/task-flow.js';
+import { seededRandom as random } from '../../support/random.js';
 
 // full-load-and-cdc while the source keeps changing: every row's history after its table's
 // snapshot arrives exactly once, after the table's load records, and replaying the stream gives
@@ -80,18 +81,6 @@ async function waitForTask(arn: string, done: (t: Awaited<ReturnType<typeof desc
 
 const sentinelsArrived = (tables: string[]) => (records: ParsedRecord[]) =>
   tables.every((t) => records.some((r) => r.json.metadata.operation === 'insert' && r.json.metadata['table-name'] === t && r.json.data!.id === SENTINEL));
-
-/** mulberry32 */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A writer on its own connection: single-row inserts, updates and deletes, multi-row updates and

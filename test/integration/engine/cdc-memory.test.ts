@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
-import { createStream, startKinesalite, type KinesisServer } from '../../support/kinesis.js';
+import { createStream, readBody, startKinesalite, type KinesisServer } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startRunnerProcess, type RunnerProcess } from '../../support/runner-process.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
@@ -83,15 +83,6 @@ interface CountingProxy {
   endpoint: string;
   tally: Tally;
   stop(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** Forwards every call to `target`; tallies the entries of each PutRecords that the answer acknowledges. */

@@ -10,6 +10,7 @@ import {
   type Filter,
 } from '../../../core/api/describe.js';
 import { DmsFault, InvalidParameterValueException, ResourceNotFoundFault } from '../../../core/model/errors.js';
+import { dmsFault as fault } from '../../support/faults.js';
 
 interface Item {
   id: string;
@@ -33,16 +34,6 @@ const items: Item[] = [
 ];
 
 const ids = (filters: Filter[] | undefined) => items.filter(compileFilters(filters, fields)).map((i) => i.id);
-
-function fault(fn: () => unknown): DmsFault {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DmsFault);
-    return e as DmsFault;
-  }
-  throw new Error('expected a DmsFault');
-}
 
 describe('compileFilters', () => {
   it('matches everything without filters or with an empty list', () => {

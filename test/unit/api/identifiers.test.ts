@@ -3,20 +3,11 @@ import { IDENTIFIERS, renameIdentifier, rethrowTaken, storedIdentifier } from '.
 import { DmsFault } from '../../../core/model/errors.js';
 import type { Key, Stored } from '../../../core/state/dynamo.js';
 import { ConditionFailed, identKey } from '../../../core/state/resources.js';
+import { dmsFault as fault } from '../../support/faults.js';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const arn = 'arn:aws:dms:us-east-1:000000000000:task:ME';
 const RULES = Object.values(IDENTIFIERS);
-
-function fault(fn: () => unknown): DmsFault {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DmsFault);
-    return e as DmsFault;
-  }
-  throw new Error('expected a DmsFault');
-}
 
 describe('storedIdentifier', () => {
   it('validates every kind alike; only replication instances are stored in lower case', () => {

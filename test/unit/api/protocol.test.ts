@@ -9,16 +9,7 @@ import {
   validateInput,
 } from '../../../core/api/protocol.js';
 import { DmsFault, ResourceAlreadyExistsFault } from '../../../core/model/errors.js';
-
-function fault(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DmsFault);
-    return { code: (e as DmsFault).code, message: (e as DmsFault).message };
-  }
-  throw new Error('expected a DmsFault');
-}
+import { fault } from '../../support/faults.js';
 
 describe('operationFromTarget', () => {
   it('returns the operation of a DMS target', () => {

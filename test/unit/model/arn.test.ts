@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildArn, newResourceId, parseArn, requireArn, resourceIdFrom, validateIdentifier } from '../../../core/model/arn.js';
 import { DmsFault } from '../../../core/model/errors.js';
-
-function fault(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DmsFault);
-    return { code: (e as DmsFault).code, message: (e as DmsFault).message };
-  }
-  throw new Error('expected a DmsFault');
-}
+import { fault } from '../../support/faults.js';
 
 const scope = { account: '000000000000', region: 'eu-west-1' };
 

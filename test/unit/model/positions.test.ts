@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DmsFault } from '../../../core/model/errors.js';
 import { formatCheckpoint, parseCdcStartPosition, parseCdcStopPosition, parseUtcTime } from '../../../core/model/positions.js';
-
-function fault(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DmsFault);
-    return { code: (e as DmsFault).code, message: (e as DmsFault).message };
-  }
-  throw new Error('expected a DmsFault');
-}
+import { fault } from '../../support/faults.js';
 
 const utc = (...a: [number, number, number, number, number, number, number?]) => Date.UTC(a[0], a[1] - 1, a[2], a[3], a[4], a[5], a[6] ?? 0) / 1000;
 
