@@ -153,8 +153,11 @@ export async function modifyReplicationConfig(ctx: ApiContext, input: Input<'Mod
     ? await checkEndpoints(ctx, (input.SourceEndpointArn as string) ?? current0.doc.SourceEndpointArn, (input.TargetEndpointArn as string) ?? current0.doc.TargetEndpointArn)
     : undefined;
   let out: ReplicationDoc | undefined;
+  /** Position of the new identifier's uniqueness write, to tell its failure from a vanished endpoint's. */
+  let identIndex = -1;
   await mutate<ReplicationDoc>(ctx.table, configKey(ctx, arn), (current) => {
     if (!current) throw notFound(arn);
+    identIndex = -1;
     const now = ctx.now();
     const doc = settleReplication(current.doc, now);
     const status = replicationPhase(doc, now).status;
@@ -194,6 +197,7 @@ export async function modifyReplicationConfig(ctx: ApiContext, input: Input<'Mod
     const newId = input.ReplicationConfigIdentifier as string | undefined;
     if (newId !== undefined && newId.toLowerCase() !== doc.ReplicationTaskIdentifier.toLowerCase()) {
       validateIdentifier('ReplicationConfigIdentifier', newId);
+      identIndex = 1 + extra.length;
       extra.push({ kind: 'put', key: identKey('repconfig', ctx.scope, newId), doc: { arn }, ifAbsent: true });
       extra.push({ kind: 'delete', key: identKey('repconfig', ctx.scope, doc.ReplicationTaskIdentifier) });
     }
@@ -201,18 +205,13 @@ export async function modifyReplicationConfig(ctx: ApiContext, input: Input<'Mod
     out = next;
     return [{ kind: 'put', key: current.key, doc: next, ifVersion: current.version }, ...extra];
   }).catch((e) => {
-    if (e instanceof ConditionFailed) {
-      const identConflict = e.index !== null && e.index > 0 && newIdGiven(input);
-      if (identConflict) throw new ResourceAlreadyExistsFault('The specified replication config already exists');
+    if (e instanceof ConditionFailed && e.index !== null && e.index > 0) {
+      if (e.index === identIndex) throw new ResourceAlreadyExistsFault('The specified replication config already exists');
       throw new ResourceNotFoundFault('An endpoint of this replication config was deleted concurrently');
     }
     throw e;
   });
   return { ReplicationConfig: configView(out!) };
-}
-
-function newIdGiven(input: Record<string, unknown>): boolean {
-  return input.ReplicationConfigIdentifier !== undefined;
 }
 
 export async function deleteReplicationConfig(ctx: ApiContext, input: Input<'DeleteReplicationConfig'>): Promise<Output<'DeleteReplicationConfig'>> {

@@ -78,6 +78,18 @@ function validateStart(doc: ReplicationDoc, type: string, input: Record<string, 
   if (input.CdcStopPosition !== undefined && kind === 'full-load') {
     throw new InvalidParameterCombinationException('CdcStopPosition is not valid for a full-load replication');
   }
+  if (input.PremigrationAssessmentSettings !== undefined) {
+    // Accepted as botocore documents it (a JSON object); dmslite runs no premigration assessments.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input.PremigrationAssessmentSettings as string);
+    } catch {
+      parsed = null;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new InvalidParameterValueException('PremigrationAssessmentSettings must be a JSON object');
+    }
+  }
   if (input.CdcStartPosition !== undefined) parseCdcStartPosition(input.CdcStartPosition as string);
   if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition as string);
 }

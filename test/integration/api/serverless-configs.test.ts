@@ -202,6 +202,9 @@ describe('replication configs', () => {
       name: 'InvalidParameterValueException',
     });
     expect(
+      await awsError(stack.dms.send(new StartReplicationCommand({ ReplicationConfigArn: arn, StartReplicationType: 'start-replication', PremigrationAssessmentSettings: 'not json' }))),
+    ).toEqual({ name: 'InvalidParameterValueException', message: 'PremigrationAssessmentSettings must be a JSON object' });
+    expect(
       await awsError(stack.dms.send(new StartReplicationCommand({ ReplicationConfigArn: arn, StartReplicationType: 'start-replication', CdcStartTime: new Date(), CdcStartPosition: 'mysql-bin.000001:4' }))),
     ).toMatchObject({ name: 'InvalidParameterCombinationException' });
     // A first resume-processing of a cdc replication starts it (what Terraform sends).
