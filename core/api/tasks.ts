@@ -357,7 +357,7 @@ export async function reloadTables(ctx: ApiContext, input: Input<'ReloadTables'>
   const option = input.ReloadOption ?? 'data-reload';
   if (tables.length === 0) throw new InvalidParameterValueException('TablesToReload must list at least one table');
   if (tables.length > 10) throw new InvalidParameterValueException('At most 10 tables can be reloaded at a time');
-  await updateTask(ctx, arn, ({ doc: current }) => {
+  const reloaded = await updateTask(ctx, arn, ({ doc: current }) => {
     if (current.Status !== 'running') throw new InvalidResourceStateFault('Replication Task must be running to reload tables');
     if (current.MigrationType === 'cdc') {
       throw new InvalidParameterValueException('Tables can be reloaded only for full-load and full-load-and-cdc tasks');
@@ -374,5 +374,6 @@ export async function reloadTables(ctx: ApiContext, input: Input<'ReloadTables'>
       cur ? [{ kind: 'put', key: cur.key, doc: { ...cur.doc, TableState: 'Table is being reloaded' }, ifVersion: cur.version }] : null,
     );
   }
+  await ctx.events.record(ctx.scope, { kind: 'task.reload', sourceType: 'replication-task', sourceId: reloaded.ReplicationTaskIdentifier, instanceId: await instanceIdOf(ctx, reloaded) });
   return { ReplicationTaskArn: arn };
 }

@@ -11,6 +11,7 @@ import {
   DescribeReplicationInstanceTaskLogsCommand,
   ModifyEventSubscriptionCommand,
   ModifyReplicationInstanceCommand,
+  ReloadTablesCommand,
   type Event,
   type SourceType,
 } from '@aws-sdk/client-database-migration-service';
@@ -83,7 +84,7 @@ async function taskEvents(id: string, until: (messages: string[]) => boolean): P
   }
 }
 
-async function newTask(type: 'full-load' | 'cdc', src = source, settings?: unknown) {
+async function newTask(type: 'full-load' | 'cdc' | 'full-load-and-cdc', src = source, settings?: unknown) {
   const stream = uniqueName('ev');
   await createStream(kinesis(), stream, 1);
   const target = (await createKinesisTarget(stack.dms, uniqueName('ev-tgt'), stream)).EndpointArn!;
@@ -209,6 +210,16 @@ describe('events', () => {
     expect(received.some((m) => m['Event Message'].includes('created'))).toBe(false);
     const failure = received.find((m) => m.SourceId === bad.id && m['Event ID'].includes('DMS-EVENT-0078'))!;
     expect(failure['Event Message']).toContain('Reason: ');
+  });
+
+  it('ReloadTables is an event', { timeout: 120_000 }, async () => {
+    const t = await newTask('full-load-and-cdc');
+    await startTask(stack.dms, t.arn);
+    await waitForStatus(stack.dms, t.arn, ['running']);
+    await stack.dms.send(new ReloadTablesCommand({ ReplicationTaskArn: t.arn, TablesToReload: [{ SchemaName: 'ev', TableName: 'items' }] }));
+    const list = await taskEvents(t.id, (m) => m.includes('A reload of table details has been requested.'));
+    expect(list.at(-1)).toMatchObject({ Message: 'A reload of table details has been requested.', EventCategories: ['state change'] });
+    expect((await stopTaskAndWait(stack.dms, t.arn)).Status).toBe('stopped');
   });
 
   it('instance configuration changes are events', async () => {
