@@ -1,9 +1,4 @@
-import {
-  CloudWatchLogsClient,
-  CreateLogGroupCommand,
-  CreateLogStreamCommand,
-  PutLogEventsCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { sideClientConfig } from '../aws-clients.js';
 import type { TaskDoc } from '../model/task.js';
 import { mutate, resourceKey, taskLogKey, type DocumentTable } from '../state/resources.js';
@@ -84,7 +79,10 @@ const MAX_BATCH_BYTES = 1_048_576 - 64 * 1024;
 
 export function cloudWatchDestination(client: CloudWatchLogsClient, group: string, stream: string): LogDestination {
   let ready: Promise<void> | undefined;
+  // The SDK is loaded on first use: tasks without logging (and runners without CloudWatch) never need it.
+  const sdk = () => import('@aws-sdk/client-cloudwatch-logs');
   const ensure = async () => {
+    const { CreateLogGroupCommand, CreateLogStreamCommand } = await sdk();
     await client.send(new CreateLogGroupCommand({ logGroupName: group })).catch(ignoreExists);
     await client.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })).catch(ignoreExists);
   };
@@ -96,6 +94,7 @@ export function cloudWatchDestination(client: CloudWatchLogsClient, group: strin
         throw e;
       });
       await ready;
+      const { PutLogEventsCommand } = await sdk();
       let batch: LogEvent[] = [];
       let bytes = 0;
       const send = async () => {
@@ -143,6 +142,7 @@ export async function openTaskLog(deps: TaskLogDeps, scope: Scope, task: TaskDoc
   } else if (deps.cloudWatchLogsEndpoint) {
     const instance = await deps.table.get<{ ReplicationInstanceIdentifier: string }>(resourceKey('instance', scope, task.ReplicationInstanceArn));
     const identifier = instance?.doc.ReplicationInstanceIdentifier ?? task.ReplicationInstanceArn.split(':').pop()!;
+    const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
     client = new CloudWatchLogsClient(sideClientConfig(deps.cloudWatchLogsEndpoint, scope.region, 10_000));
     destinations.push(cloudWatchDestination(client, taskLogGroup(identifier), taskLogStream(task.ReplicationTaskArn)));
   }

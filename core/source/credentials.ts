@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { sideClientConfig } from '../aws-clients.js';
 import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
 import type { SecretBox } from '../state/secrets.js';
@@ -125,12 +125,13 @@ function regionOf(arn: string): string | undefined {
   return /^arn:aws[a-z-]*:[a-z-]+:([a-z0-9-]+):/.exec(arn)?.[1] || undefined;
 }
 
-/** Secrets Manager through the SDK; one client per region, reused. */
+/** Secrets Manager through the SDK (loaded on first use: most processes never need it); one client per region. */
 export function createSecretsManagerReader(endpoint: string | undefined): SecretReader {
   const clients = new Map<string, SecretsManagerClient>();
   return {
     endpoint,
     async read(secretId, region) {
+      const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
       let client = clients.get(region);
       if (!client) clients.set(region, (client = new SecretsManagerClient(sideClientConfig(endpoint, region))));
       const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
