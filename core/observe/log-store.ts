@@ -137,6 +137,7 @@ export async function openTaskLog(deps: TaskLogDeps, scope: Scope, task: TaskDoc
   let client: CloudWatchLogsClient | undefined;
   if (deps.cloudWatchLogsEndpoint && task._run && !task.ReplicationInstanceArn) {
     // A serverless replication (no replication instance): its own group, one stream per run.
+    const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
     client = new CloudWatchLogsClient(sideClientConfig(deps.cloudWatchLogsEndpoint, scope.region, 10_000));
     destinations.push(cloudWatchDestination(client, replicationLogGroup(task.ReplicationTaskArn), replicationLogStream(task._run)));
   } else if (deps.cloudWatchLogsEndpoint) {
