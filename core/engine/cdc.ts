@@ -95,6 +95,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   let seq = state.progress.checkpointSeq ?? 0;
   const ackCounts = (entry: InFlight) => {
     for (const [key, c] of entry.applied ?? []) {
+      state.metrics.appliedChanges(c.inserts + c.updates + c.deletes);
       const [schema, table] = key.split('\u0000');
       state.update(schema, table, ctx.now(), (s) => {
         s.AppliedInserts += c.inserts;
@@ -226,6 +227,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
       else c.deletes++;
     }
     if (records.length === 0) return;
+    state.metrics.capturedChanges(records.length, e.timestamp);
     state.update(e.schema, e.table, ctx.now(), (s) => {
       if (e.op === 'insert') s.Inserts += records.length;
       else if (e.op === 'update') s.Updates += records.length;
@@ -368,6 +370,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     drain();
     position = state.progress.cdcFile ? { file: state.progress.cdcFile, position: state.progress.cdcPosition! } : start;
     txn = null;
+    state.metrics.forgetUnacknowledged();
     // The back-off grows only while reconnecting fails; a reader that delivered events resets it.
     if (delivered > 0) attempt = 0;
     delivered = 0;

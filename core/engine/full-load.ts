@@ -187,6 +187,7 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, outer: AbortS
       sink.write(records).then(
         () => {
           rowsSent += records.length;
+          p.state.metrics.loadedRows(records.length);
           stats((s) => {
             s.FullLoadRows += records.length;
           });
@@ -198,6 +199,7 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, outer: AbortS
           }
           tableError ??= `Table ${schema}.${table}: ${e.message}`;
           rowsSent += records.length - e.records.length;
+          p.state.metrics.loadedRows(records.length - e.records.length);
           stats((s) => {
             s.FullLoadRows += records.length - e.records.length;
             s.FullLoadErrorRows += e.records.length;

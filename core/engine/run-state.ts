@@ -4,6 +4,7 @@ import {
   type TableStatsDoc,
   type TaskProgress,
 } from '../model/task.js';
+import { TaskMetrics } from '../observe/metrics.js';
 
 // In-memory progress of one task run: table statistics and the resume position. The runner
 // persists it on each heartbeat (grouped writes, never one per row).
@@ -21,6 +22,8 @@ export class RunState {
   readonly reloadRequests: { schema: string; table: string; option: string }[] = [];
   /** Saves progress now rather than at the next heartbeat (set by the runner). */
   persist?: () => Promise<void>;
+  /** CDC latency and throughput (the runner samples it on its heartbeat). */
+  metrics = new TaskMetrics();
   /** RecoveryCheckpoint of the last acknowledged CDC position. */
   checkpoint?: string;
   /** Rows read per table during the current full load, for progress reporting. */

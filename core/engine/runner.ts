@@ -19,6 +19,8 @@ import {
   type WriteOp,
 } from '../state/resources.js';
 import type { SecretBox } from '../state/secrets.js';
+import { createMetricsPublisher, taskDimensions, type MetricsPublisher, type TaskDimensions } from '../observe/cloudwatch-metrics.js';
+import { TaskMetrics } from '../observe/metrics.js';
 import { RunState } from './run-state.js';
 import { createTaskObserver, type TaskObserver } from '../observe/run-observer.js';
 import { executeTask, type RunOutcome } from './task-run.js';
@@ -43,6 +45,8 @@ export interface RunnerOptions {
   healthFile?: string;
   /** Task logs and DMS events of the runs (none by default). */
   observer?: TaskObserver;
+  /** Where metric points go (default: CloudWatch when AWS_ENDPOINT_URL_CLOUDWATCH/AWS_ENDPOINT_URL names one). */
+  metrics?: MetricsPublisher | null;
 }
 
 /** A work item: a started task, or a started serverless replication (kind `repconfig`). */
@@ -62,6 +66,8 @@ interface Execution {
   done: Promise<void>;
   /** Set when another runner took the task: this one must not write any more. */
   lost: boolean;
+  /** CloudWatch dimensions of its metrics (when metrics are published). */
+  dims?: TaskDimensions;
 }
 
 const nowSeconds = () => Date.now() / 1000;
@@ -81,6 +87,7 @@ export class Runner {
   private stopped = false;
   private readonly healthFile?: string;
   private readonly observer: TaskObserver;
+  private readonly metrics: MetricsPublisher | null;
 
   constructor(opts: RunnerOptions) {
     this.table = opts.table;
@@ -93,6 +100,7 @@ export class Runner {
     this.now = opts.now ?? nowSeconds;
     this.healthFile = opts.healthFile;
     this.observer = opts.observer ?? createTaskObserver({ table: opts.table });
+    this.metrics = opts.metrics === undefined ? createMetricsPublisher() : opts.metrics;
   }
 
   start(): void {
@@ -120,6 +128,8 @@ export class Runner {
     }
     await Promise.all(running.map((ex) => ex.done));
     await Promise.all(running.map((ex) => this.release(ex).catch(() => undefined)));
+    await this.metrics?.flush();
+    this.metrics?.close();
     logger.info('runner stopped', { owner: this.owner });
   }
 
@@ -187,8 +197,11 @@ export class Runner {
       // A fresh start forgets the previous run's statistics.
       await Promise.all(existing.map((s) => this.table.write([{ kind: 'delete', key: s.key }]).catch(() => undefined)));
     }
+    state.metrics = new TaskMetrics({ now: this.now }, task._metrics);
     const controller = new AbortController();
     const ex: Execution = { arn, kind, scope, controller, state, lost: false, done: Promise.resolve() };
+    // Serverless replications keep their points too; their CloudWatch dimensions are not known, so only tasks publish.
+    if (this.metrics && kind === 'task') ex.dims = await taskDimensions(this.table, scope, task).catch(() => undefined);
     state.persist = () => this.heartbeat(ex);
     this.executions.set(arn, ex);
     ex.done = (async () => {
@@ -237,6 +250,8 @@ export class Runner {
   /** Renews the lease, persists progress and statistics, and notices stop requests and lost leases. */
   private async heartbeat(ex: Execution): Promise<void> {
     await this.persistTableStats(ex);
+    const point = ex.state.metrics.sample();
+    if (point && ex.dims) this.metrics?.publish(ex.dims, point);
     let reloads: NonNullable<TaskDoc['_reloads']> = [];
     await mutate<TaskDoc>(this.table, resourceKey(ex.kind, ex.scope, ex.arn), (current) => {
       if (!current || current.doc._lease?.owner !== this.owner) {
@@ -258,6 +273,7 @@ export class Runner {
             ...doc,
             _lease: { owner: this.owner, expires: now + this.leaseSeconds },
             _progress: ex.state.progress,
+            _metrics: ex.state.metrics.doc(),
             _reloads: [],
             ReplicationTaskStats: ex.state.taskStats(doc.ReplicationTaskStats ?? {}, now),
           },
@@ -292,7 +308,7 @@ export class Runner {
         Status: status,
         StopReason: stopReason,
         ReplicationTaskStats: { ...stats, StopDate: now },
-        ...(state ? { _progress: state.progress } : {}),
+        ...(state ? { _progress: state.progress, _metrics: state.metrics.doc() } : {}),
         ...(state?.checkpoint ? { RecoveryCheckpoint: state.checkpoint } : {}),
         ...(outcome.status === 'failed' ? { LastFailureMessage: outcome.message } : {}),
       };
@@ -313,7 +329,7 @@ export class Runner {
     await this.persistTableStats(ex);
     await mutate<TaskDoc>(this.table, resourceKey(ex.kind, ex.scope, ex.arn), (current) => {
       if (!current || current.doc._lease?.owner !== this.owner) return null;
-      return [{ kind: 'put', key: current.key, ifVersion: current.version, doc: { ...current.doc, _progress: ex.state.progress, _lease: undefined } }];
+      return [{ kind: 'put', key: current.key, ifVersion: current.version, doc: { ...current.doc, _progress: ex.state.progress, _metrics: ex.state.metrics.doc(), _lease: undefined } }];
     });
   }
 }

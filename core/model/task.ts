@@ -1,5 +1,6 @@
 import type * as Dms from '@aws-sdk/client-database-migration-service';
 import type { Tagged } from './resources.js';
+import type { TaskMetricsDoc } from '../observe/metrics.js';
 import type { TaskStatus } from './task-states.js';
 import type { Wire } from './wire.js';
 
@@ -44,6 +45,8 @@ export interface TaskDoc extends Wire<Dms.ReplicationTask>, Tagged {
   _reloads?: { schema: string; table: string; option: string }[];
   /** Engine progress: completed tables of the current full load, CDC resume position. */
   _progress?: TaskProgress;
+  /** CDC latency and throughput points of the recent minutes (core/observe/metrics.ts). */
+  _metrics?: TaskMetricsDoc;
 }
 
 export interface TaskProgress {
