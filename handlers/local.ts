@@ -10,6 +10,7 @@ import { loadConfig } from '../core/config.js';
 import { logger } from '../core/logger.js';
 import { apiDepsFromEnv, resetApiDeps } from '../core/runtime.js';
 import { handleHttpEvent } from './api.js';
+import { isConsoleApi, isConsoleAsset, serveConsoleApi, serveConsoleAsset } from './console/serve.js';
 import { isLoopback, startDynamoDbLocal, startKinesalite, type EmbeddedService } from './embedded.js';
 import { lockDataDir, watchParent } from './process-guard.js';
 import { startRunner, type RunningRunner } from './runner.js';
@@ -178,6 +179,8 @@ async function route(req: IncomingMessage, res: ServerResponse, ready: Promise<U
   const prefix = target.split('.')[0];
   const service = FORWARDED[prefix];
   try {
+    // The page and its bundle hold no data: served before authentication (its calls are signed).
+    if (isConsoleAsset(req)) return await serveConsoleAsset(req, res);
     let body: Buffer;
     try {
       body = await readBody(req, MAX_BODY_BYTES);
@@ -191,6 +194,7 @@ async function route(req: IncomingMessage, res: ServerResponse, ready: Promise<U
     if (denied) return reply(res, denied.statusCode, denied.headers, denied.body);
     const upstream = await ready;
     if (service) return forward(req, res, upstream[service], body);
+    if (isConsoleApi(req)) return await serveConsoleApi(req, body, res);
     if (target && prefix !== 'AmazonDMSv20160101') {
       return reply(res, 400, { 'Content-Type': JSON_11, 'x-amzn-RequestId': newRequestId() }, JSON.stringify({
         __type: 'UnknownOperationException',
@@ -303,6 +307,7 @@ async function main() {
   console.log(`DMS API:  ${stack.url}  (also Kinesis and DynamoDB requests, by X-Amz-Target)`);
   console.log(`DynamoDB: ${stack.dynamodbEndpoint}`);
   console.log(`Kinesis:  ${stack.kinesisEndpoint}`);
+  console.log(`Console:  ${stack.url}/_dmslite/`);
   console.log(`dmslite ready on ${stack.url}`);
 }
 
