@@ -368,13 +368,17 @@ function renderRecords(records: Doc[]) {
   }
   box.replaceChildren(
     ...[...records].reverse().map((r) => {
+      let head = `${r.PartitionKey}`;
       let text = r.Data as string;
       try {
-        text = JSON.stringify(JSON.parse(text), null, 1);
+        const rec = JSON.parse(text) as { data?: unknown; control?: unknown; metadata?: Record<string, string> };
+        const m = rec.metadata ?? {};
+        head = `${m['record-type'] ?? ''} ${m.operation ?? ''} ${m['schema-name'] ?? ''}.${m['table-name'] ?? ''} · ${m.timestamp ?? ''}`;
+        text = JSON.stringify(rec.data ?? rec.control ?? rec);
       } catch {
         /* not JSON: shown as is */
       }
-      return el('div', { class: 'record' }, el('div', { class: 'meta' }, `${r.ShardId} · ${r.PartitionKey} · ${fmtTime(r.ApproximateArrivalTimestamp)}`), el('pre', {}, text));
+      return el('div', { class: 'record', title: r.Data }, el('div', { class: 'meta' }, `${head} · key ${r.PartitionKey} · ${r.ShardId.replace('shardId-', 'shard ')}`), el('pre', {}, text));
     }),
   );
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -6,7 +7,9 @@ import { launchChromium, openWatched, screenshot } from '../../support/browser.j
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { createShop, startShopTask, type ShopTask } from '../../support/shop.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { describeTask, waitForStatus } from '../../support/task-flow.js';
+import { REPO_ROOT } from '../../support/npm-start.js';
+import { describeTask, stopTaskAndWait, waitForStatus } from '../../support/task-flow.js';
+import type { WatchFrame } from '../../../core/console/watch.js';
 
 // The console in Debian's headless Chromium: a running full-load-and-cdc task, live updates without
 // reload, the stop button, no console errors, nothing requested from another origin.
@@ -31,6 +34,12 @@ afterAll(async () => {
 describe('console at /_dmslite/', () => {
   it('shows the running task, its tables and new inserts live, and stops it', async () => {
     const { page, errors, requests } = await openWatched(browser, `${stack.url}/_dmslite/`);
+    const apiErrors: { target: string; code: string }[] = [];
+    page.on('response', async (r) => {
+      if (r.status() < 400) return;
+      const target = r.request().headers()['x-amz-target'] ?? r.url();
+      apiErrors.push({ target, code: String((await r.json().catch(() => ({})))?.__type) });
+    });
     const row = page.getByTestId(`row-${shop.id}`);
     await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 30_000 }).toBe('running');
     await expect.poll(() => page.getByTestId('task-detail').isVisible(), { timeout: 30_000 }).toBe(true);
@@ -47,7 +56,8 @@ describe('console at /_dmslite/', () => {
     await db.query('INSERT INTO shop.customers VALUES (101, ?), (102, ?), (103, ?)', ['a', 'b', 'c']);
     await expect.poll(() => page.getByTestId(`row-shop.customers`).getByTestId('table-inserts').textContent(), { timeout: 30_000 }).toBe('3');
     // The decoded record of the insert shows up in the stream panel.
-    await expect.poll(() => page.getByTestId('records').textContent(), { timeout: 30_000 }).toContain('"operation": "insert"');
+    await expect.poll(() => page.getByTestId('records').textContent(), { timeout: 30_000 }).toContain('data insert shop.customers');
+    expect(await page.getByTestId('records').textContent()).toContain('{"id":101,"name":"a"}');
     // A metric point with the CDC figures (points come every 5 s).
     await expect.poll(() => page.getByTestId('metric-latency-target').locator('b').textContent(), { timeout: 30_000 }).toMatch(/^\d+\.\d+ s$/);
     // The inserts were counted in a metric point (the console reads the same points).
@@ -67,10 +77,75 @@ describe('console at /_dmslite/', () => {
     await expect.poll(() => page.getByTestId('error').textContent(), { timeout: 15_000 }).toMatch(/StopReplicationTask failed: InvalidResourceStateFault/);
     await screenshot(page, 'console-stopped.png');
 
-    expect(errors).toEqual([]);
+    // Chrome logs every 4xx answer as "Failed to load resource"; those must be exactly the API's
+    // expected refusals (the deliberate stop, and DescribeReplications while it is not implemented).
+    const refused = apiErrors.filter((e) => !(e.target === 'AmazonDMSv20160101.DescribeReplications' && e.code === 'UnknownOperationException'));
+    expect(refused).toEqual([{ target: 'AmazonDMSv20160101.StopReplicationTask', code: 'InvalidResourceStateFault' }]);
+    expect(errors.filter((e) => !/Failed to load resource: the server responded with a status of 400/.test(e))).toEqual([]);
+    expect(errors.length).toBe(apiErrors.length);
     const origin = new URL(stack.url).origin;
     expect(requests.filter((u) => !u.startsWith(origin))).toEqual([]);
     await page.close();
     await waitForStatus(stack.dms, shop.arn, ['stopped']);
+  });
+});
+
+/** Runs `npx dmslite ...` (the package's bin) against the stack; resolves with its exit and output. */
+function dmslite(args: string[]) {
+  const child = spawn(process.execPath, ['bin/dmslite.mjs', ...args, '--endpoint-url', stack.url], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exit, output: () => ({ stdout, stderr }) };
+}
+
+describe('dmslite watch and status', () => {
+  it('watch shows each table reach 100 %, then CDC figures, and exits with the stop reason', async () => {
+    await createShop(db, 'shop2', 50);
+    const second = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('watch'), 'shop2');
+    const watch = dmslite(['watch', second.id, '--json', '--interval', '300']);
+    const frames = () => watch.output().stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as WatchFrame);
+    await expect
+      .poll(() => frames().some((f) => f.tables.length === 2 && f.tables.every((t) => t.percent === 100)), { timeout: 60_000 })
+      .toBe(true);
+    await db.query('INSERT INTO shop2.orders (customer_id, amount) VALUES (1, 1.00), (2, 2.00)');
+    await expect.poll(() => frames().some((f) => f.tables.find((t) => t.table === 'orders')?.inserts === 2 && f.metrics !== null), { timeout: 60_000 }).toBe(true);
+    await stopTaskAndWait(stack.dms, second.arn);
+    expect(await watch.exit).toBe(0);
+    const all = frames();
+    const last = all[all.length - 1];
+    expect(last.final).toBe(true);
+    expect(last.task.status).toBe('stopped');
+    expect(last.task.stopReason).toBe('Stop Reason NORMAL');
+    // Progress first, CDC figures after it.
+    const firstComplete = all.findIndex((f) => f.tables.length === 2 && f.tables.every((t) => t.percent === 100));
+    const firstCdc = all.findIndex((f) => (f.tables.find((t) => t.table === 'orders')?.inserts ?? 0) > 0);
+    expect(firstComplete).toBeGreaterThanOrEqual(0);
+    expect(firstCdc).toBeGreaterThan(firstComplete);
+    expect(Object.keys(last.metrics ?? {})).toEqual(expect.arrayContaining(['CDCLatencySource', 'CDCLatencyTarget', 'CDCIncomingChanges', 'CDCThroughputRowsSource', 'CDCThroughputRowsTarget', 'FullLoadThroughputRowsTarget']));
+
+    // The live view (no --json) of a stopped task: bars at 100 % and the stop reason, then exit.
+    const view = dmslite(['watch', second.task.ReplicationTaskArn!]);
+    expect(await view.exit).toBe(0);
+    const text = view.output().stdout;
+    expect(text).toMatch(/shop2\.customers\s+\[#{24}\] 100%/);
+    expect(text).toContain('stopped: Stop Reason NORMAL');
+  });
+
+  it('status lists instances, endpoints and tasks; watch of an unknown task fails clearly', async () => {
+    const status = dmslite(['status']);
+    expect(await status.exit).toBe(0);
+    const text = status.output().stdout;
+    expect(text).toMatch(/^KIND\s+IDENTIFIER\s+STATUS\s+DETAIL/);
+    expect(text).toMatch(new RegExp(`instance\\s+${shop.id}-ri\\s+available`));
+    expect(text).toMatch(new RegExp(`source endpoint\\s+${shop.id}-src\\s+active\\s+mariadb 127.0.0.1:${db.port}`));
+    expect(text).toMatch(new RegExp(`task\\s+${shop.id}\\s+stopped\\s+full-load-and-cdc`));
+    expect(text).not.toContain(db.dmsUser.password);
+
+    const missing = dmslite(['watch', 'no-such-task']);
+    expect(await missing.exit).toBe(1);
+    expect(missing.output().stderr).toContain('No replication task no-such-task');
   });
 });

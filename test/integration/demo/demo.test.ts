@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { descendantsOf, processAlive, REPO_ROOT } from '../../support/npm-start.js';
+
+// `npm run demo` end to end, as a user runs it: records appear, Ctrl-C (SIGINT to the whole
+// foreground process group, as a terminal sends it) leaves no process behind.
+
+const STRIPPED = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_KINESIS', 'DMSLITE_TABLE', 'DMSLITE_SECRET_KEY', 'DMSLITE_DATA_DIR', 'PORT', 'HOST', 'DEMO_SOURCE'];
+
+describe('npm run demo', () => {
+  it('prints CDC records as they arrive and the console URL; Ctrl-C stops everything', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DMSLITE_LOG_LEVEL: 'WARN' };
+    for (const k of STRIPPED.filter((k) => k !== 'PORT')) delete env[k];
+    const child = spawn('npm', ['run', 'demo'], { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const group = child.pid!;
+    try {
+      await expect.poll(() => out, { timeout: 240_000, interval: 500 }).toMatch(/Console: +http:\/\/127\.0\.0\.1:\d+\/_dmslite\//);
+      // Full-load rows first, then changes written while the demo runs, one record per line.
+      await expect.poll(() => out, { timeout: 120_000, interval: 500 }).toMatch(/data +insert +dmslite_demo\.orders +\{"id":1\d/);
+      await expect.poll(() => out, { timeout: 60_000, interval: 500 }).toMatch(/data +update +dmslite_demo\.customers/);
+      expect(out).toMatch(/data +load +dmslite_demo\.customers +\{"id":1,/);
+      expect(out).not.toContain('}{');
+      const url = /Console: +(http:\/\/\S+)/.exec(out)![1];
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('dmslite console');
+      const running = [group, ...descendantsOf(group)];
+      expect(running.length).toBeGreaterThan(3); // node, java (DynamoDB Local), kinesalite, mariadbd
+      process.kill(-group, 'SIGINT');
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 90_000))]);
+      expect(code).toBe(0);
+      expect(out).toContain('nothing left running');
+      await expect.poll(() => running.filter(processAlive), { timeout: 15_000 }).toEqual([]);
+    } finally {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }, 420_000);
+});
