@@ -175,7 +175,8 @@ async function main(): Promise<number> {
       for (let i = 1; !stopped.signal.aborted && Date.now() < until; i++) {
         const customer = (i % 5) + 1;
         await writer!.query(`INSERT INTO ${SCHEMA}.orders (customer_id, amount) VALUES (?, ?)`, [customer, ((i * 13.7) % 500).toFixed(2)]);
-        if (i % 3 === 0) await writer!.query(`UPDATE ${SCHEMA}.customers SET city = ? WHERE id = ?`, [cities[i % cities.length], customer]);
+        // A value that really changes: an UPDATE that changes nothing writes no binlog row.
+        if (i % 3 === 0) await writer!.query(`UPDATE ${SCHEMA}.customers SET city = ? WHERE id = ?`, [`${cities[i % cities.length]} ${i}`, customer]);
         if (i % 5 === 0) await writer!.query(`DELETE FROM ${SCHEMA}.orders ORDER BY id LIMIT 1`);
         await sleep(1000);
       }

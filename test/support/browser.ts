@@ -23,6 +23,8 @@ export interface WatchedPage {
   errors: string[];
   /** Every URL the page requested. */
   requests: string[];
+  /** Answers of 400 and above: the X-Amz-Target (or URL) and the error code. */
+  apiErrors: { target: string; code: string }[];
 }
 
 export async function openWatched(browser: Browser, url: string): Promise<WatchedPage> {
@@ -35,8 +37,15 @@ export async function openWatched(browser: Browser, url: string): Promise<Watche
   page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('request', (r) => requests.push(r.url()));
+  const apiErrors: { target: string; code: string }[] = [];
+  page.on('response', async (r) => {
+    if (r.status() < 400) return;
+    const target = r.request().headers()['x-amz-target'] ?? r.url();
+    const body = (await r.json().catch(() => ({}))) as { __type?: string };
+    apiErrors.push({ target, code: String(body.__type) });
+  });
   await page.goto(url);
-  return { page, errors, requests };
+  return { page, errors, requests, apiErrors };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -33,13 +33,7 @@ afterAll(async () => {
 
 describe('console at /_dmslite/', () => {
   it('shows the running task, its tables and new inserts live, and stops it', async () => {
-    const { page, errors, requests } = await openWatched(browser, `${stack.url}/_dmslite/`);
-    const apiErrors: { target: string; code: string }[] = [];
-    page.on('response', async (r) => {
-      if (r.status() < 400) return;
-      const target = r.request().headers()['x-amz-target'] ?? r.url();
-      apiErrors.push({ target, code: String((await r.json().catch(() => ({})))?.__type) });
-    });
+    const { page, errors, requests, apiErrors } = await openWatched(browser, `${stack.url}/_dmslite/`);
     const row = page.getByTestId(`row-${shop.id}`);
     await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 30_000 }).toBe('running');
     await expect.poll(() => page.getByTestId('task-detail').isVisible(), { timeout: 30_000 }).toBe(true);

@@ -32,7 +32,7 @@ describe('infra/events', () => {
     expect(headerOf(e, 'X-Amz-Target')).toMatch(/^AmazonDMSv20160101\.[A-Za-z]+$/);
     expect(headerOf(e, 'Content-Type')).toBe('application/x-amz-json-1.1');
     expect(headerOf(e, 'Authorization')).toMatch(/^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/[a-z0-9-]+\/dms\/aws4_request, SignedHeaders=[a-z;-]+, Signature=[0-9a-f]{64}$/);
-    expect(regionFromAuthorization(headerOf(e, 'Authorization'))).toBe('eu-west-1');
+    expect(regionFromAuthorization(headerOf(e, 'Authorization'))).toBe('us-east-1');
     const body = e.isBase64Encoded ? Buffer.from(e.body!, 'base64').toString('utf8') : e.body!;
     if (f.startsWith('malformed-body.')) expect(() => JSON.parse(body)).toThrow();
     else expect(typeof JSON.parse(body)).toBe('object');
