@@ -15,7 +15,7 @@ describe('npm run demo', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
     const group = child.pid!;
     try {
       await expect.poll(() => out, { timeout: 240_000, interval: 500 }).toMatch(/Console: +http:\/\/127\.0\.0\.1:\d+\/_dmslite\//);
@@ -31,10 +31,11 @@ describe('npm run demo', () => {
       const running = [group, ...descendantsOf(group)];
       expect(running.length).toBeGreaterThan(3); // node, java (DynamoDB Local), kinesalite, mariadbd
       process.kill(-group, 'SIGINT');
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 90_000))]);
-      expect(code).toBe(0);
-      expect(out).toContain('nothing left running');
-      await expect.poll(() => running.filter(processAlive), { timeout: 15_000 }).toEqual([]);
+      const end = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 90_000))]);
+      // npm itself ends on the SIGINT it got; the demo cleans up and exits 0 (its last line says so).
+      expect(end === 'timeout' ? end : end.code === 0 || end.signal === 'SIGINT').toBe(true);
+      await expect.poll(() => out, { timeout: 90_000 }).toContain('nothing left running');
+      await expect.poll(() => running.filter(processAlive), { timeout: 30_000 }).toEqual([]);
     } finally {
       try {
         process.kill(-group, 'SIGKILL');

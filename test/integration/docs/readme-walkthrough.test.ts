@@ -62,7 +62,8 @@ describe('README AWS CLI walk-through', () => {
     expect(stdout).toMatch(/^orders\tTable completed\t2\t0$/m);
     const records = stdout
       .split('\n')
-      .filter((l) => l.startsWith('{'))
+      // The AWS CLI's own JSON answers are pretty-printed (`{` alone on a line); records are one line each.
+      .filter((l) => l.startsWith('{"'))
       .map((l) => JSON.parse(l) as { data?: Record<string, unknown>; metadata: Record<string, string> });
     const loads = records.filter((r) => r.metadata.operation === 'load');
     expect(loads.map((r) => r.data)).toEqual([
