@@ -26,4 +26,9 @@ export const KNOWN_DIFFERENCES: Record<string, string> = {
   StopReplicationTask: 'Stops within one runner heartbeat (`DMSLITE_HEARTBEAT_MS`, 500 ms).',
   DescribeTableStatistics: 'Validation counters are always 0 and `ValidationState` is `Not enabled`.',
   ReloadTables: '`ReloadOption` `validate-only` reloads the data too (there is no validation).',
+  CreateEventSubscription:
+    'Without an SNS endpoint (`AWS_ENDPOINT_URL_SNS`) the topic is not checked and events are recorded but not delivered.',
+  ModifyEventSubscription: 'As CreateEventSubscription.',
+  DescribeEvents: 'Events of what dmslite does (task and instance changes); maintenance, storage and failover events never happen.',
+  DescribeReplicationInstanceTaskLogs: 'Sizes count the lines dmslite wrote for tasks with `Logging.EnableLogging`.',
 };
