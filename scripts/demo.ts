@@ -148,6 +148,8 @@ async function main(): Promise<number> {
       TargetEndpointArn: tgt.Endpoint.EndpointArn,
       ReplicationInstanceArn: ri.ReplicationInstance.ReplicationInstanceArn,
       MigrationType: 'full-load-and-cdc',
+      // Task logs on: the console shows them.
+      ReplicationTaskSettings: JSON.stringify({ Logging: { EnableLogging: true } }),
       TableMappings: JSON.stringify({ rules: [{ 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'demo', 'object-locator': { 'schema-name': SCHEMA, 'table-name': '%' }, 'rule-action': 'include' }] }),
     });
     taskArn = task.ReplicationTask.ReplicationTaskArn as string;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleConsoleRequest, CONSOLE_TARGET_PREFIX, type LogTailReader } from '../../core/console/observe-api.js';
 import { logger } from '../../core/logger.js';
+import { readTaskLogTail } from '../../core/observe/log-store.js';
 import { apiDepsFromEnv } from '../../core/runtime.js';
 import { consoleAssets } from './build.js';
 
@@ -53,11 +54,8 @@ export async function serveConsoleAsset(req: IncomingMessage, res: ServerRespons
   res.end(req.method === 'HEAD' ? undefined : asset.body);
 }
 
-/** Reader of a task's recent log lines, when core/observe provides one. */
-let logTail: LogTailReader | undefined;
-export function setConsoleLogTail(reader: LogTailReader): void {
-  logTail = reader;
-}
+/** A task's recent log lines: the tail core/observe keeps in the state table (tasks with Logging.EnableLogging). */
+const logTail: LogTailReader = async (deps, taskArn, maxLines) => (await readTaskLogTail(deps.table, taskArn, maxLines)).lines;
 
 export async function serveConsoleApi(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
   const out = await handleConsoleRequest(String(req.headers['x-amz-target']), body.toString('utf8'), { ...apiDepsFromEnv(), logTail });

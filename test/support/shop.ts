@@ -25,7 +25,7 @@ export interface ShopTask {
 }
 
 /** Endpoints, instance, stream and a started full-load-and-cdc task on `schema` (waits for `running`). */
-export async function startShopTask(dms: DatabaseMigrationServiceClient, db: MariaDb, kinesisEndpoint: string, name: string, schema: string): Promise<ShopTask> {
+export async function startShopTask(dms: DatabaseMigrationServiceClient, db: MariaDb, kinesisEndpoint: string, name: string, schema: string, settings?: unknown): Promise<ShopTask> {
   const stream = `${name}-stream`;
   await createStream(kinesisEndpoint, stream, 1);
   const src = await createMySqlSource(dms, `${name}-src`, { port: db.port, user: db.dmsUser.user, password: db.dmsUser.password });
@@ -38,6 +38,7 @@ export async function startShopTask(dms: DatabaseMigrationServiceClient, db: Mar
     instance: ri.ReplicationInstanceArn!,
     type: 'full-load-and-cdc',
     mappings: selectionMappings(schema),
+    settings,
   });
   await waitForStatus(dms, task.ReplicationTaskArn!, ['ready']);
   await startTask(dms, task.ReplicationTaskArn!);

@@ -410,7 +410,7 @@ async function renderDetail(tasks: Doc[]) {
   renderTableStats(task, stats.TableStatistics ?? []);
   renderCharts(task, metrics.Points);
   const logBox = $('log');
-  const logText = log.Available ? log.Lines.join('\n') || '(no log lines yet)' : '(task logs are not kept by this dmslite)';
+  const logText = log.Available ? log.Lines.join('\n') || '(no log lines: the task logs when its settings have Logging.EnableLogging true)' : '(task logs are not kept by this dmslite)';
   if (logBox.textContent !== logText) {
     const atEnd = logBox.scrollTop + logBox.clientHeight >= logBox.scrollHeight - 4;
     logBox.textContent = logText;

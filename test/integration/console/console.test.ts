@@ -7,6 +7,7 @@ import { launchChromium, openWatched, screenshot } from '../../support/browser.j
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { createShop, startShopTask, type ShopTask } from '../../support/shop.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
+import { startLocalStack } from '../../../handlers/local.js';
 import { REPO_ROOT } from '../../support/npm-start.js';
 import { describeTask, stopTaskAndWait, waitForStatus } from '../../support/task-flow.js';
 import type { WatchFrame } from '../../../core/console/watch.js';
@@ -22,7 +23,7 @@ let shop: ShopTask;
 beforeAll(async () => {
   [stack, db, browser] = await Promise.all([startTestStack({ runner: true }), startMariaDb(), launchChromium()]);
   await createShop(db, 'shop');
-  shop = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('console'), 'shop');
+  shop = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('console'), 'shop', { Logging: { EnableLogging: true } });
 });
 
 afterAll(async () => {
@@ -58,6 +59,8 @@ describe('console at /_dmslite/', () => {
     await expect
       .poll(async () => (await new DmsliteClient({ endpoint: stack.url }).console<{ Points: number[][] }>('GetTaskMetrics', { ReplicationTaskArn: shop.arn })).Points.some((p) => p[5] > 0), { timeout: 30_000 })
       .toBe(true);
+    // The task's log tail (AWS's line format).
+    await expect.poll(() => page.getByTestId('log').textContent(), { timeout: 30_000 }).toMatch(/\[TASK_MANAGER {4}\]I: /);
     expect(navigations).toEqual([]);
     await screenshot(page, 'console-running.png');
 
@@ -81,6 +84,47 @@ describe('console at /_dmslite/', () => {
     expect(requests.filter((u) => !u.startsWith(origin))).toEqual([]);
     await page.close();
     await waitForStatus(stack.dms, shop.arn, ['stopped']);
+  });
+});
+
+describe('console with DMSLITE_CREDENTIALS', () => {
+  it('asks for a key pair, signs its calls with it, and acts through the signed API', async () => {
+    // A second edge on the same state table that requires signatures (the first one's runner runs the task).
+    const secured = await startLocalStack({ port: 0, runner: false, credentials: new Map([['AKIDCONSOLE', 'console-secret']]) });
+    try {
+      const { page, errors, apiErrors } = await openWatched(browser, `${secured.url}/_dmslite/`);
+      await expect.poll(() => page.getByTestId('login').isVisible(), { timeout: 30_000 }).toBe(true);
+      expect(await page.getByTestId('error').textContent()).toContain('MissingAuthenticationTokenException');
+      expect(await page.getByTestId('tasks').textContent()).not.toContain(shop.id);
+
+      const signIn = async (secret: string) => {
+        await page.fill('input[name=accessKeyId]', 'AKIDCONSOLE');
+        await page.fill('input[name=secretAccessKey]', secret);
+        await page.click('#login button[type=submit]');
+      };
+      await signIn('wrong-secret');
+      await expect.poll(() => page.getByTestId('login').isVisible(), { timeout: 30_000 }).toBe(true);
+      expect(await page.getByTestId('tasks').textContent()).not.toContain(shop.id);
+
+      await signIn('console-secret');
+      const row = page.getByTestId(`row-${shop.id}`);
+      await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 30_000 }).toBe('stopped');
+      expect(await page.getByTestId('connection').textContent()).toContain('signed as AKIDCONSOLE');
+      await page.getByTestId(`resume-${shop.id}`).click();
+      await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 60_000 }).toBe('running');
+      await page.getByTestId(`stop-${shop.id}`).click();
+      await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 60_000 }).toBe('stopped');
+      await screenshot(page, 'console-signed.png');
+
+      // Refusals were only the unsigned and wrongly signed calls before signing in.
+      const faults = new Set(apiErrors.map((e) => e.code));
+      faults.delete('UnknownOperationException'); // DescribeReplications while not implemented
+      expect([...faults].every((c) => ['MissingAuthenticationTokenException', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'UnrecognizedClientException'].includes(c))).toBe(true);
+      expect(errors.filter((e) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(e))).toEqual([]);
+      await page.close();
+    } finally {
+      await secured.stop();
+    }
   });
 });
 
