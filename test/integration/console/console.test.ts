@@ -109,7 +109,7 @@ describe('console with DMSLITE_CREDENTIALS', () => {
       await signIn('console-secret');
       const row = page.getByTestId(`row-${shop.id}`);
       await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 30_000 }).toBe('stopped');
-      expect(await page.getByTestId('connection').textContent()).toContain('signed as AKIDCONSOLE');
+      await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 30_000 }).toContain('signed as AKIDCONSOLE');
       await page.getByTestId(`resume-${shop.id}`).click();
       await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 60_000 }).toBe('running');
       await page.getByTestId(`stop-${shop.id}`).click();
