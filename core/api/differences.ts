@@ -30,5 +30,8 @@ export const KNOWN_DIFFERENCES: Record<string, string> = {
     'Without an SNS endpoint (`AWS_ENDPOINT_URL_SNS`) the topic is not checked and events are recorded but not delivered.',
   ModifyEventSubscription: 'As CreateEventSubscription.',
   DescribeEvents: 'Events of what dmslite does (task and instance changes); maintenance, storage and failover events never happen.',
+  StartReplication:
+    'Provisioning statuses pass every `DMSLITE_SERVERLESS_STATUS_STEP_MS` and nothing is provisioned: capacity is `MinCapacityUnits`; a runner runs the replication as it runs tasks.',
+  StopReplication: 'Deprovisioning follows after `DMSLITE_SERVERLESS_DEPROVISION_DELAY_MS`, not hours.',
   DescribeReplicationInstanceTaskLogs: 'Sizes count the lines dmslite wrote for tasks with `Logging.EnableLogging`.',
 };
