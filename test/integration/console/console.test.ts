@@ -106,11 +106,12 @@ describe('console with DMSLITE_CREDENTIALS', () => {
       await expect.poll(() => page.getByTestId('login').isVisible(), { timeout: 30_000 }).toBe(true);
       expect(await page.getByTestId('tasks').textContent()).not.toContain(shop.id);
 
-      const signedFrom = apiErrors.length;
       await signIn('console-secret');
       const row = page.getByTestId(`row-${shop.id}`);
       await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 30_000 }).toBe('stopped');
       await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 30_000 }).toContain('signed as AKIDCONSOLE');
+      // From here on every poll is signed with the right pair (calls made with the wrong one have answered).
+      const signedFrom = apiErrors.length;
       await page.getByTestId(`resume-${shop.id}`).click();
       await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 60_000 }).toBe('running');
       await page.getByTestId(`stop-${shop.id}`).click();
