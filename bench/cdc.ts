@@ -8,6 +8,8 @@
 //       rate, which no writer limits)
 //   (b) 200,000 rows inserted as 200 transactions of one 1,000-row INSERT, live
 //   (c) commit → Kinesis latency at a steady 1,000 commits/s for 10 s (single-row INSERTs)
+//   (d) a full load of the table (a) updated, for the runner's CPU per full-load row against its CPU
+//       per CDC event of the replay (target: CDC ≤ 1.5× full load)
 //
 // Timing: a commit's time is taken by the writer when the server acknowledges it; a record's
 // time is kinesalite's ApproximateArrivalTimestamp (Date.now() while it processes the PutRecords
@@ -25,7 +27,7 @@ import { CreateReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-s
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { connectionOptions, openConnection } from '../core/source/mysql/connection.js';
 import { describeTable } from '../core/source/mysql/metadata.js';
-import type { BinlogPosition } from '../core/source/mysql/binlog.js';
+import type { BinlogPosition } from '../core/source/mysql/positions.js';
 import { createRecordFormatter, mysqlTransactionId } from '../core/record/formatter.js';
 import { createKinesisTarget, createInstance, createMySqlSource, selectionMappings } from '../test/support/dms.js';
 import { startTask, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
@@ -46,6 +48,10 @@ const MEMORY_TARGET_MB = 256;
 const P50_TARGET_MS = 10;
 const P99_TARGET_MS = 30;
 const DECODE_RATIO_TARGET = 0.8;
+/** Replay against bare one-lane PutRecords of the same records. */
+const PUT_RATIO_TARGET = 0.8;
+/** Runner CPU per CDC event against per full-load row of the same table. */
+const CPU_RATIO_TARGET = 1.5;
 
 const nowMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -411,6 +417,33 @@ async function main(): Promise<void> {
       const c = await collect(replay.reader, `${SCHEMA}.items`, UPDATES, { first: 1, count: UPDATES });
       phases.splice(1, 0, { label: '(a) same binlog, replayed', events: UPDATES, startMs: c.firstArrival, lastCommitMs: null, c, cpu: cpuUsed, range: phases[0]!.range, server: opened, hwm });
     }
+    // (d) a full load of the same table by the same runner: its CPU per row.
+    let fullLoad: { rows: number; cpu: Record<string, number>; seconds: number };
+    {
+      log(`(d) full load of ${SCHEMA}.items (${fmtInt(UPDATES)} rows)`);
+      const name = 'fl-items';
+      await createStream(env.kinesisEndpoint, name, 1);
+      const target = (await createKinesisTarget(env.dms, `${name}-tgt`, name)).EndpointArn!;
+      const out = await env.dms.send(new CreateReplicationTaskCommand({
+        ReplicationTaskIdentifier: name,
+        SourceEndpointArn: source,
+        TargetEndpointArn: target,
+        ReplicationInstanceArn: instance,
+        MigrationType: 'full-load',
+        TableMappings: selectionMappings(SCHEMA, 'items'),
+      }));
+      const flArn = out.ReplicationTask!.ReplicationTaskArn!;
+      await waitForStatus(env.dms, flArn, ['ready']);
+      const cpu = meterCpu(pids);
+      const t0 = performance.now();
+      await startTask(env.dms, flArn);
+      const done = await waitForStatus(env.dms, flArn, ['stopped', 'failed'], 600_000);
+      const cpuUsed = cpu.stop();
+      if (done.Status !== 'stopped') throw new Error(`full load ${done.Status}: ${done.LastFailureMessage ?? ''}`);
+      const rows = (await tableStatistics(env.dms, flArn)).find((t) => t.TableName === 'items')?.FullLoadRows ?? 0;
+      fullLoad = { rows, cpu: cpuUsed, seconds: (performance.now() - t0) / 1000 };
+      await deleteStream(env.kinesisEndpoint, name);
+    }
     const peak = runner.peakRssMb();
     await runner.stop();
     runner = undefined;
@@ -459,7 +492,21 @@ async function main(): Promise<void> {
       ['source bytes sent ÷ binlog bytes of the phase', ...phases.map((ph) => fmtRatio(ph.server.bytesSent, binlogBytes(ph.range)))],
       ['runner VmHWM at the end of the phase', ...phases.map((ph) => `${ph.hwm.toFixed(0)} MiB`)],
     ];
+    const replay = phases[1]!;
+    const cdcUs = (replay.cpu.runner! * 1e6) / replay.events;
+    const flUs = (fullLoad.cpu.runner! * 1e6) / fullLoad.rows;
+    const replayPut = rate(replay) / put.rate;
     const rawLat = raw.latencies;
+    const leanHeader = ['Lean CDC path (issue 8)', 'value', 'target'];
+    const leanRows: Row[] = [
+      ['runner CPU µs per CDC event ((a) replayed)', cdcUs.toFixed(1), ''],
+      [`runner CPU µs per full-load row (same table, ${fmtInt(fullLoad.rows)} rows, ${fmtRate(fullLoad.rows / fullLoad.seconds)} rows/s)`, flUs.toFixed(1), ''],
+      ['  ratio CDC event / full-load row', fmtRatio(cdcUs, flUs), `≤ ${CPU_RATIO_TARGET}`],
+      ['(a) replayed / bare one-lane PutRecords', fmtRatio(rate(replay), put.rate), `≥ ${PUT_RATIO_TARGET}`],
+      ['(c) commit → arrival p50 / p99, dmslite', `${fmtMs(percentile(lat, 50))} / ${fmtMs(percentile(lat, 99))}`, 'no worse than bare'],
+      ['(c) commit → arrival p50 / p99, bare zongji → PutRecords', `${fmtMs(percentile(rawLat, 50))} / ${fmtMs(percentile(rawLat, 99))}`, ''],
+      ['runner peak RSS (VmHWM)', `${peak.toFixed(0)} MiB`, `< ${MEMORY_TARGET_MB} MB`],
+    ];
     const latHeader = [`(c) ${fmtInt(n)} single-row INSERTs at ${fmtInt(LATENCY_RATE)}/s`, 'dmslite', 'bare zongji → PutRecords'];
     const latRows: Row[] = [
       ['achieved commit rate', fmtRate(w.achievedRate), fmtRate(raw.achievedRate)],
@@ -476,11 +523,16 @@ async function main(): Promise<void> {
     console.log(textTable(header, rowsOut));
     console.log('');
     console.log(textTable(latHeader, latRows));
+    console.log('');
+    console.log(textTable(leanHeader, leanRows));
     console.log(`\nraw PutRecords: ${fmtInt(records.length)} × ~${Math.round(avgBytes)} B in ${put.calls} calls; benchmark total ${totalSeconds.toFixed(0)} s`);
     const broken = phases.filter((ph) => ph.c.missing > 0).map((ph) => `${ph.label}: ${ph.c.missing} changes missing from the stream`);
     const missed = [
       ...(peak >= MEMORY_TARGET_MB ? [`runner peak RSS ${peak.toFixed(0)} MiB ≥ ${MEMORY_TARGET_MB} MB`] : []),
       ...(percentile(lat, 50) > P50_TARGET_MS ? [`latency p50 ${fmtMs(percentile(lat, 50))} > ${P50_TARGET_MS} ms`] : []),
+      ...(cdcUs > CPU_RATIO_TARGET * flUs ? [`runner CPU per CDC event ${fmtRatio(cdcUs, flUs)} of a full-load row > ${CPU_RATIO_TARGET}×`] : []),
+      ...(replayPut < PUT_RATIO_TARGET ? [`replay ${replayPut.toFixed(2)}× bare one-lane PutRecords < ${PUT_RATIO_TARGET}×`] : []),
+      ...(percentile(lat, 50) > percentile(rawLat, 50) || percentile(lat, 99) > percentile(rawLat, 99) ? ['commit → arrival latency worse than the bare zongji → PutRecords pipeline'] : []),
       ...(percentile(lat, 99) > P99_TARGET_MS ? [`latency p99 ${fmtMs(percentile(lat, 99))} > ${P99_TARGET_MS} ms`] : []),
       ...phases.filter((_, i) => decode[i]!.rate <= put.rate && rate(phases[i]!) < DECODE_RATIO_TARGET * decode[i]!.rate).map((ph) => `${ph.label}: below ${DECODE_RATIO_TARGET}× raw decode`),
     ];
@@ -512,6 +564,8 @@ async function main(): Promise<void> {
           + `"source connections opened" counts binlog reader (re)starts (two connections each) and the task's own queries.`,
         '',
         markdownTable(latHeader, latRows),
+        '',
+        markdownTable(leanHeader, leanRows),
         '',
         `Total benchmark time ${totalSeconds.toFixed(0)} s.${verdict ? ' ' + verdict : ''}`,
       ].join('\n');

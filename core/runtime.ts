@@ -2,9 +2,7 @@ import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import type { ApiDeps, ConnectionTester, SourceEndpointConnection } from './api/context.js';
 import { loadConfig, type DmsliteConfig } from './config.js';
 import { createKinesisClient, parseStreamArn } from './sink/kinesis/client.js';
-import { openConnection } from './source/mysql/connection.js';
-import { SYSTEM_SCHEMAS } from './source/mysql/metadata.js';
-import { checkSourcePrerequisites } from './source/mysql/prerequisites.js';
+import { sourceRegistry } from './source/registry.js';
 import { createDynamoClient, DocumentTable } from './state/dynamo.js';
 import { secretBoxFromEnv } from './state/secrets.js';
 import { createSecretsManagerReader } from './source/credentials.js';
@@ -15,26 +13,30 @@ import { createSnsNotifier } from './observe/sns.js';
 
 export const connectionTester = (config: DmsliteConfig): ConnectionTester => ({
   async testSource(ep: SourceEndpointConnection) {
-    let conn;
+    const engine = sourceRegistry.forEngine(ep.engineName);
+    if (!engine) return `dmslite cannot test ${ep.engineName} source endpoints`;
+    const source = engine.open({ ...ep, connectTimeoutMs: 5000 });
     try {
-      conn = await openConnection({ host: ep.host, port: ep.port, user: ep.user, password: ep.password, database: ep.database, connectTimeoutMs: 5000 });
-    } catch (e) {
-      return `Cannot connect to ${ep.engineName} source ${ep.host}:${ep.port} as ${ep.user}: ${(e as Error).message}`;
-    }
-    try {
-      const { failures } = await checkSourcePrerequisites(conn, { cdc: true });
+      try {
+        await source.version();
+      } catch (e) {
+        return `Cannot connect to ${ep.engineName} source ${ep.host}:${ep.port} as ${ep.user}: ${(e as Error).message}`;
+      }
+      const { failures } = await source.checkPrerequisites({ cdc: true });
       return failures.length ? failures.map((f) => f.message).join('; ') : null;
     } finally {
-      await conn.close().catch(() => undefined);
+      await source.close().catch(() => undefined);
     }
   },
   async listSchemas(ep: SourceEndpointConnection) {
-    const conn = await openConnection({ host: ep.host, port: ep.port, user: ep.user, password: ep.password, connectTimeoutMs: 5000 });
+    const engine = sourceRegistry.forEngine(ep.engineName);
+    if (!engine) throw new Error(`dmslite cannot read the schemas of ${ep.engineName} endpoints`);
+    // The schemas of the whole server, whatever database the endpoint names.
+    const source = engine.open({ ...ep, database: undefined, connectTimeoutMs: 5000 });
     try {
-      const rows = await conn.query<{ Database: string }[]>('SHOW DATABASES');
-      return rows.map((r) => r.Database).filter((d) => !SYSTEM_SCHEMAS.includes(d)).sort();
+      return await source.listSchemas();
     } finally {
-      await conn.close().catch(() => undefined);
+      await source.close().catch(() => undefined);
     }
   },
   async testKinesis(streamArn: string, region: string) {

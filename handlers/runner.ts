@@ -3,6 +3,7 @@ import { Runner } from '../core/engine/runner.js';
 import { logger } from '../core/logger.js';
 import { apiDepsFromEnv } from '../core/runtime.js';
 import { createTaskObserver } from '../core/observe/run-observer.js';
+import { sourceRegistry } from '../core/source/registry.js';
 
 // The long-running runner (a container in AWS): claims started tasks from DynamoDB and runs them.
 // Env: the API's (DMSLITE_TABLE, AWS_ENDPOINT_URL_*...), plus DMSLITE_RUNNER_ID, DMSLITE_LEASE_MS,
@@ -26,6 +27,7 @@ export async function startRunner(opts: RunnerStartOptions = {}): Promise<Runnin
     table: deps.table,
     secrets: deps.secrets,
     secretReader: deps.secretReader,
+    sources: sourceRegistry,
     kinesisEndpoint: deps.config.kinesisEndpoint,
     owner: opts.owner ?? process.env.DMSLITE_RUNNER_ID,
     leaseMs: opts.leaseMs ?? (process.env.DMSLITE_LEASE_MS ? Number(process.env.DMSLITE_LEASE_MS) : undefined),

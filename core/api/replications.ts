@@ -5,7 +5,8 @@ import {
   InvalidParameterValueException,
   InvalidResourceStateFault,
 } from '../model/errors.js';
-import { parseCdcStartPosition, parseCdcStopPosition } from '../model/positions.js';
+import { parseCdcStopPosition } from '../model/positions.js';
+import { sourceRegistry } from '../source/registry.js';
 import { replicationPhase, replicationView, settleReplication, type ReplicationDoc } from '../model/replication.js';
 import { provisionedAfter } from '../model/replication-states.js';
 import type { StartType, TableStatsDoc } from '../model/task.js';
@@ -90,7 +91,9 @@ function validateStart(doc: ReplicationDoc, type: string, input: Record<string, 
       throw new InvalidParameterValueException('PremigrationAssessmentSettings must be a JSON object');
     }
   }
-  if (input.CdcStartPosition !== undefined) parseCdcStartPosition(input.CdcStartPosition as string);
+  // As before the source contract: checked as a MySQL position here (the engine checks it against the
+  // replication's own source when it starts).
+  if (input.CdcStartPosition !== undefined) sourceRegistry.forEngine('mysql')!.positions.parseStart(input.CdcStartPosition as string);
   if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition as string);
 }
 

@@ -8,7 +8,8 @@ import {
   ResourceAlreadyExistsFault,
   ResourceNotFoundFault,
 } from '../model/errors.js';
-import { parseCdcStartPosition, parseCdcStopPosition } from '../model/positions.js';
+import { parseCdcStopPosition } from '../model/positions.js';
+import { sourceRegistry } from '../source/registry.js';
 import { transition } from '../model/task-states.js';
 import { defaultTaskSettings, mergeTaskSettings, type TaskSettingsDocument } from '../settings/index.js';
 import {
@@ -74,8 +75,19 @@ function validateCdcOptions(input: CdcOptions) {
   if (input.CdcStartTime !== undefined && input.CdcStartPosition !== undefined) {
     throw new InvalidParameterCombinationException('CdcStartTime and CdcStartPosition cannot be specified together');
   }
-  if (input.CdcStartPosition !== undefined) parseCdcStartPosition(input.CdcStartPosition);
   if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition);
+}
+
+/** A CdcStartPosition is a position of the source's engine (engines without a source are not checked). */
+function validateCdcStartPosition(input: CdcOptions, source: EndpointDoc) {
+  if (input.CdcStartPosition === undefined) return;
+  sourceRegistry.forEngine(source.EngineName)?.positions.parseStart(input.CdcStartPosition);
+}
+
+async function validateCdcStartPositionOfTask(ctx: ApiContext, input: CdcOptions, arn: string) {
+  if (input.CdcStartPosition === undefined) return;
+  const task = await getTask(ctx, arn);
+  validateCdcStartPosition(input, (await getEndpoint(ctx, task.doc.SourceEndpointArn)).doc);
 }
 
 /** CdcStartPosition and CdcStartTime replace each other; CdcStopPosition stands alone. */
@@ -111,6 +123,7 @@ export async function createReplicationTask(
   if (target.doc.EndpointType !== 'TARGET') {
     throw new InvalidParameterValueException(`${engineTypeDescription(target.doc)} endpoint must be of type TARGET`);
   }
+  validateCdcStartPosition(input, source.doc);
   const arn = buildArn(ctx.scope, 'task', resourceIdFrom(input.ResourceIdentifier));
   const now = ctx.now();
   const doc: TaskDoc = {
@@ -198,6 +211,7 @@ export async function modifyReplicationTask(
   if (input.TableMappings !== undefined) parseTableMappings(input.TableMappings);
   let claimed: string | undefined;
   validateCdcOptions(input);
+  await validateCdcStartPositionOfTask(ctx, input, arn);
   // Logging.CloudWatchLogGroup names the task's replication instance.
   const logInstanceId = input.ReplicationTaskSettings !== undefined ? await instanceIdOf(ctx, (await getTask(ctx, arn)).doc) : undefined;
   const doc = await updateTask(ctx, arn, ({ doc: current }) => {
@@ -237,6 +251,7 @@ export async function startReplicationTask(
   const arn = input.ReplicationTaskArn;
   const type = input.StartReplicationTaskType;
   validateCdcOptions(input);
+  await validateCdcStartPositionOfTask(ctx, input, arn);
   const doc = await updateTask(ctx, arn, ({ doc: current }) => {
     const next = transition(current.Status, 'start');
     if (!next) throw new InvalidResourceStateFault('Replication Task cannot be started, invalid state');

@@ -2,17 +2,12 @@ import { logger } from '../logger.js';
 import type { TaskLog } from '../observe/task-log.js';
 import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
 import type { TableMappings } from '../mapping/types.js';
-import { describeTable, listPartitions } from '../source/mysql/metadata.js';
 import { partitionSegments, rangeSegments, type Segment } from '../mapping/parallel-load.js';
-import type { SnapshotWhere } from '../source/contract.js';
 import type { RecordFormatter } from '../record/formatter.js';
 import type { EffectiveSettings } from '../settings/index.js';
 import { InvalidPartitionKeyError, RecordTooLargeError } from '../sink/kinesis/errors.js';
 import type { KinesisRecord, RecordSink } from '../sink/kinesis/sink.js';
-import type { SourceConnection } from '../source/mysql/connection.js';
-import { closeConsistentSnapshot, openConsistentSnapshot, readTableSnapshot } from '../source/mysql/snapshot.js';
-import type { BinlogPosition } from '../model/positions.js';
-import { binlogFileNumber } from '../source/mysql/binlog.js';
+import type { SnapshotWhere, Source, SourcePosition } from '../source/contract.js';
 import { openSessionGroup, runSegments, Slots, type SegmentSession } from './segments.js';
 import { tableKey, type RunState } from './run-state.js';
 
@@ -23,7 +18,7 @@ import { tableKey, type RunState } from './run-state.js';
 export interface FullLoadParams {
   /** Tables to load, in load order. */
   plans: TablePlan[];
-  openSource: () => Promise<SourceConnection>;
+  source: Source;
   formatter: RecordFormatter;
   sink: RecordSink;
   state: RunState;
@@ -34,8 +29,8 @@ export interface FullLoadParams {
   reload: boolean;
   /** The mappings the plans came from: each table is planned again for its definition inside its snapshot. */
   mappings: TableMappings;
-  /** Called with each table's snapshot position (the binlog position its rows correspond to). */
-  onSnapshot?: (plan: TablePlan, position: BinlogPosition) => void;
+  /** Called with each table's snapshot position (the change-log position its rows correspond to). */
+  onSnapshot?: (plan: TablePlan, position: SourcePosition) => void;
   /**
    * TargetMetadata.ParallelLoadThreads > 0: a sink of its own for each table (its lanes are the
    * table's load threads); closed when the table is done. Otherwise rows go to `sink`.
@@ -95,41 +90,7 @@ function controlRecords(p: FullLoadParams, plan: TablePlan): KinesisRecord[] {
   }
 }
 
-type Session = SegmentSession<BinlogPosition>;
-
-/** Binlog order of two snapshot positions (the source contract's `positions.compare` for MySQL). */
-function comparePositions(a: BinlogPosition, b: BinlogPosition): number {
-  const fa = binlogFileNumber(a.file);
-  const fb = binlogFileNumber(b.file);
-  return fa !== fb ? fa - fb : a.position - b.position;
-}
-
-/** A snapshot session on its own connection (the source contract's SnapshotSession for MySQL). */
-async function openSession(p: FullLoadParams): Promise<Session> {
-  const conn = await p.openSource();
-  let position: Awaited<ReturnType<typeof openConsistentSnapshot>>;
-  try {
-    position = await openConsistentSnapshot(conn);
-  } catch (e) {
-    conn.destroy();
-    throw e;
-  }
-  let closed = false;
-  return {
-    position: { file: position.file, position: position.position },
-    exact: position.exact,
-    describeTable: (schema, table) => describeTable(conn, schema, table),
-    partitions: (def) => listPartitions(conn, def.schema, def.table),
-    readTable: (def, where, onRows, opts) => readTableSnapshot(conn, def, where, onRows, opts),
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (conn.isClosed) return;
-      await closeConsistentSnapshot(conn).catch(() => undefined);
-      await conn.close().catch(() => conn.destroy());
-    },
-  };
-}
+type Session = SegmentSession<SourcePosition>;
 
 function and(a: SnapshotWhere | null, b: SnapshotWhere | null): SnapshotWhere | null {
   if (!a) return b;
@@ -169,13 +130,13 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, outer: AbortS
   let tableError: string | undefined;
   let rowsSent = 0;
   try {
-    const first = await openSession(p);
+    const first = await p.source.openSnapshot();
     sessions = [first];
     // The table may have changed since the task started: load it as the snapshot sees it.
     const current = await first.describeTable(schema, table);
     if (current) plan = buildTablePlan(p.mappings, current);
     const segments = await segmentsOf(plan, first);
-    const group = await openSessionGroup(first, (segments?.length ?? 1) - 1, () => openSession(p), comparePositions);
+    const group = await openSessionGroup(first, (segments?.length ?? 1) - 1, () => p.source.openSnapshot(), (a, b) => p.source.positions.compare(a, b));
     sessions = group.sessions;
     if (segments && !group.consistent) {
       logger.info('segment snapshots at different positions; CDC starts at the oldest', { schema, table, segments: segments.length });

@@ -3,9 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KinesisSettings } from '../record/formatter.js';
 import { logger } from '../logger.js';
-import { MYSQL_ENGINES } from '../model/endpoint-connection.js';
 import { resolveEndpointConnection, type SecretReader } from '../source/credentials.js';
-import { STOP_REASON, settleTask, type TableStatsDoc, type TaskDoc } from '../model/task.js';
+import { STOP_REASON, settleTask, upgradeProgress, type TableStatsDoc, type TaskDoc } from '../model/task.js';
 import { ACTIVE_STATUSES, transition } from '../model/task-states.js';
 import type { DocumentTable } from '../state/dynamo.js';
 import {
@@ -23,7 +22,9 @@ import { createMetricsPublisher, taskDimensions, type MetricsPublisher, type Tas
 import { TaskMetrics } from '../observe/metrics.js';
 import { RunState } from './run-state.js';
 import { createTaskObserver, type TaskObserver } from '../observe/run-observer.js';
-import { executeTask, type RunOutcome } from './task-run.js';
+import type { SourceRegistry } from '../source/contract.js';
+import type { RunOutcome, TaskRunEnv } from './context.js';
+import { executeTask } from './task-run.js';
 
 // The runner: finds started tasks in DynamoDB, claims each with a lease (owner + expiry, renewed by a
 // heartbeat), runs it and records progress. Several runners may share one table: a conditional write
@@ -34,6 +35,8 @@ export interface RunnerOptions {
   secrets: SecretBox;
   /** Secrets Manager, read at every task start and reconnect for secret-based endpoints. */
   secretReader: SecretReader;
+  /** EngineName → source (core/source/registry.ts): the engine never names an implementation. */
+  sources: SourceRegistry;
   kinesisEndpoint?: string;
   owner?: string;
   /** Lease length (default 10 s); a dead runner's tasks move after this. */
@@ -77,6 +80,7 @@ export class Runner {
   private readonly table: DocumentTable;
   private readonly secrets: SecretBox;
   private readonly secretReader: SecretReader;
+  private readonly sources: SourceRegistry;
   private readonly kinesisEndpoint?: string;
   private readonly leaseSeconds: number;
   private readonly heartbeatMs: number;
@@ -93,6 +97,7 @@ export class Runner {
     this.table = opts.table;
     this.secrets = opts.secrets;
     this.secretReader = opts.secretReader;
+    this.sources = opts.sources;
     this.kinesisEndpoint = opts.kinesisEndpoint;
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.leaseSeconds = (opts.leaseMs ?? 10_000) / 1000;
@@ -107,7 +112,7 @@ export class Runner {
     const loop = () => {
       if (this.stopped) return;
       this.ticking = this.tick()
-        .catch((e) => logger.error('runner tick failed', { error: e as Error }))
+        .catch((e) => logger.error('runner tick failed', { reason: (e as Error).message, error: e as Error }))
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(loop, this.heartbeatMs);
         });
@@ -139,12 +144,12 @@ export class Runner {
 
   /** One poll: renew leases of running tasks, then claim work nobody owns. */
   async tick(): Promise<void> {
-    await Promise.all([...this.executions.values()].map((ex) => this.heartbeat(ex).catch((e) => logger.warn('heartbeat failed', { taskArn: ex.arn, error: e as Error }))));
+    await Promise.all([...this.executions.values()].map((ex) => this.heartbeat(ex).catch((e) => logger.warn('heartbeat failed', { taskArn: ex.arn, reason: (e as Error).message, error: e as Error }))));
     const work = await this.table.all<WorkItem>(WORK_PK);
     for (const item of work) {
       if (this.stopped) return;
       if (this.executions.has(item.doc.arn)) continue;
-      await this.tryClaim(item.doc).catch((e) => logger.warn('claim failed', { taskArn: item.doc.arn, error: e as Error }));
+      await this.tryClaim(item.doc).catch((e) => logger.warn('claim failed', { taskArn: item.doc.arn, reason: (e as Error).message, error: e as Error }));
     }
     if (this.healthFile) writeFileSync(this.healthFile, '');
   }
@@ -192,7 +197,7 @@ export class Runner {
   private async launch(arn: string, kind: Execution['kind'], scope: { account: string; region: string }, task: TaskDoc): Promise<void> {
     const existing = await this.table.all<TableStatsDoc>(tableStatsPk(arn));
     const fresh = task._run?.type !== 'resume-processing';
-    const state = new RunState(fresh ? {} : { ...(task._progress ?? {}) }, fresh ? [] : existing.map((s) => s.doc), this.now());
+    const state = new RunState(fresh ? {} : upgradeProgress(task._progress ?? {}), fresh ? [] : existing.map((s) => s.doc), this.now());
     if (fresh) {
       // A fresh start forgets the previous run's statistics.
       await Promise.all(existing.map((s) => this.table.write([{ kind: 'delete', key: s.key }]).catch(() => undefined)));
@@ -217,7 +222,7 @@ export class Runner {
       }
       if (log) await (ex.lost ? log.close() : this.observer.closeLog(task, outcome, log)).catch(() => undefined);
       try {
-        if (!ex.lost) await this.finish(ex, outcome, state).catch((e) => logger.error('task finish failed', { taskArn: arn, error: e as Error }));
+        if (!ex.lost) await this.finish(ex, outcome, state).catch((e) => logger.error('task finish failed', { taskArn: arn, reason: (e as Error).message, error: e as Error }));
       } finally {
         // Only now: until the outcome is written, the task still looks claimable (work item present,
         // our own lease) and a tick in between would run it a second time.
@@ -226,20 +231,22 @@ export class Runner {
     })();
   }
 
-  private async environment(scope: { account: string; region: string }, task: TaskDoc) {
+  private async environment(scope: { account: string; region: string }, task: TaskDoc): Promise<TaskRunEnv> {
     const source = await this.table.get<Record<string, unknown>>(resourceKey('endpoint', scope, task.SourceEndpointArn));
     const target = await this.table.get<Record<string, unknown>>(resourceKey('endpoint', scope, task.TargetEndpointArn));
     if (!source || !target) throw new Error('The source or target endpoint of the task no longer exists');
     if (target.doc.EngineName !== 'kinesis') {
       throw new Error(`dmslite migrates into Amazon Kinesis only; the target endpoint engine is ${target.doc.EngineName}`);
     }
-    if (!MYSQL_ENGINES.has(String(source.doc.EngineName))) {
-      throw new Error(`dmslite migrates from MySQL-compatible sources only; the source endpoint engine is ${source.doc.EngineName}`);
+    const sourceEngine = this.sources.forEngine(String(source.doc.EngineName));
+    if (!sourceEngine) {
+      throw new Error(`dmslite migrates from ${this.sources.engineNames.join(', ')} sources only; the source endpoint engine is ${source.doc.EngineName}`);
     }
     const credentials = () => resolveEndpointConnection(source.doc, { secrets: this.secrets, secretReader: this.secretReader });
     return {
       task,
       source: await credentials(),
+      sourceEngine,
       refreshSource: credentials,
       kinesis: target.doc.KinesisSettings as KinesisSettings & { StreamArn: string },
       kinesisEndpoint: this.kinesisEndpoint,
@@ -276,6 +283,8 @@ export class Runner {
             _metrics: ex.state.metrics.doc(),
             _reloads: [],
             ReplicationTaskStats: ex.state.taskStats(doc.ReplicationTaskStats ?? {}, now),
+            // AWS shows the checkpoint of a running CDC task, not only once it stopped.
+            ...(ex.state.checkpoint ? { RecoveryCheckpoint: ex.state.checkpoint } : {}),
           },
         },
       ];
@@ -321,7 +330,9 @@ export class Runner {
       ];
     });
     if (written) await this.observer.finished(ex.scope, written, outcome.status === 'failed' ? outcome : { status: 'stopped', stopReason: written.StopReason ?? outcome.stopReason }).catch(() => undefined);
-    logger.info('task finished', { taskArn: ex.arn, outcome: outcome.status, ...(outcome.status === 'stopped' ? { stopReason: outcome.stopReason } : { message: outcome.message }) });
+    // Powertools drops a `message` key: the failure's text goes under `reason`.
+    if (outcome.status === 'failed') logger.error('task finished', { taskArn: ex.arn, outcome: outcome.status, reason: outcome.message });
+    else logger.info('task finished', { taskArn: ex.arn, outcome: outcome.status, stopReason: outcome.stopReason });
   }
 
   /** Gives the lease up so another runner can take the task at once. */

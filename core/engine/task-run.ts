@@ -1,64 +1,32 @@
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { logger } from '../logger.js';
-import { NO_TASK_LOG, type TaskLog } from '../observe/task-log.js';
+import { NO_TASK_LOG } from '../observe/task-log.js';
 import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
 import { parseTableMappings } from '../mapping/parse.js';
 import { NO_TABLES_FOUND_MESSAGE, explicitTables, selectTables } from '../mapping/select.js';
-import type { TableMappings } from '../mapping/types.js';
-import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
-import { STOP_REASON, type TaskDoc } from '../model/task.js';
-import { createRecordFormatter, type KinesisSettings, type RecordFormatter } from '../record/formatter.js';
-import { effectiveSettings, type EffectiveSettings } from '../settings/index.js';
+import { STOP_REASON } from '../model/task.js';
+import { createRecordFormatter } from '../record/formatter.js';
+import { effectiveSettings } from '../settings/index.js';
 import { createKinesisClient, parseStreamArn } from '../sink/kinesis/client.js';
 import { createKinesisSink, type KinesisSink, type RecordSink } from '../sink/kinesis/sink.js';
 import { parallelLoadSinkOptions } from '../sink/kinesis/parallel-load.js';
-import { openConnection, type SourceConnection } from '../source/mysql/connection.js';
-import { describeTable, listTables } from '../source/mysql/metadata.js';
+import type { Source } from '../source/contract.js';
 import { runCdc } from './cdc.js';
+import { TaskFailure, type RunContext, type RunOutcome, type TaskRunEnv } from './context.js';
 import { TaskStoppedError, runFullLoad } from './full-load.js';
 import { tableKey, type RunState } from './run-state.js';
 
 // One run of a replication task, from its start request to an outcome: discovers the selected
 // tables, then full load and/or CDC. The runner owns persistence; this only reports into RunState.
 
-export interface TaskRunEnv {
-  task: TaskDoc;
-  source: SourceEndpointConnection;
-  kinesis: KinesisSettings & { StreamArn: string };
-  kinesisEndpoint?: string;
-  /** Reads the source credentials again (a Secrets Manager secret is read at every connection). */
-  refreshSource?: () => Promise<SourceEndpointConnection>;
-  /** The task log (Logging.EnableLogging); never on the per-row path. */
-  log?: TaskLog;
-  now: () => number;
-}
-
-export type RunOutcome =
-  | { status: 'stopped'; stopReason: string }
-  | { status: 'failed'; message: string };
-
-/** Everything a run phase (full load, CDC) works with. */
-export interface RunContext {
-  env: TaskRunEnv;
-  state: RunState;
-  settings: EffectiveSettings;
-  mappings: TableMappings;
-  formatter: RecordFormatter;
-  sink: KinesisSink;
-  openSource: () => Promise<SourceConnection>;
-  /** TargetMetadata.ParallelLoadThreads > 0: a new sink for one table's full load. */
-  tableSink?: () => RecordSink;
-  signal: AbortSignal;
-  now: () => number;
-  log: TaskLog;
-}
-
-export class TaskFailure extends Error {}
+export { TaskFailure, type RunContext, type RunOutcome, type TaskRunEnv } from './context.js';
 
 export async function executeTask(env: TaskRunEnv, state: RunState, signal: AbortSignal): Promise<RunOutcome> {
   let client: KinesisClient | undefined;
   let sink: KinesisSink | undefined;
   let reloader: { stop(): Promise<void> } | undefined;
+  let source: Source | undefined;
+  let ctx: RunContext | undefined;
   try {
     const settings = effectiveSettings(JSON.parse(env.task.ReplicationTaskSettings));
     const mappings = parseTableMappings(env.task.TableMappings);
@@ -73,18 +41,16 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
       parallelApply: settings.parallelApplyThreads > 0,
       beforeImage: settings.beforeImage ? { fieldName: settings.beforeImage.fieldName, columnFilter: settings.beforeImage.columnFilter } : null,
     });
-    const openSource = async () => {
-      if (env.refreshSource) env.source = await env.refreshSource();
-      try {
-        return await openConnection({ host: env.source.host, port: env.source.port, user: env.source.user, password: env.source.password, database: env.source.database });
-      } catch (e) {
-        throw new TaskFailure(`Cannot connect to the ${env.source.engineName} source endpoint ${env.source.host}:${env.source.port}: ${(e as Error).message}`);
-      }
-    };
+    source = env.sourceEngine.open(env.source);
+    try {
+      await source.version();
+    } catch (e) {
+      throw new TaskFailure(`Cannot connect to the ${env.source.engineName} source endpoint ${env.source.host}:${env.source.port}: ${(e as Error).message}`);
+    }
     const tableSinkOptions = parallelLoadSinkOptions(settings);
     const kinesis = client;
-    const tableSink = tableSinkOptions ? () => createKinesisSink({ client: kinesis, streamName: stream.streamName, ...tableSinkOptions }) : undefined;
-    const ctx: RunContext = { env, state, settings, mappings, formatter, sink, openSource, signal, now: env.now, log: env.log ?? NO_TASK_LOG, ...(tableSink ? { tableSink } : {}) };
+    const tableSink = tableSinkOptions ? (): RecordSink => createKinesisSink({ client: kinesis, streamName: stream.streamName, ...tableSinkOptions }) : undefined;
+    ctx = { env, state, settings, mappings, formatter, sink, source, signal, now: env.now, log: env.log ?? NO_TASK_LOG, ...(tableSink ? { tableSink } : {}) };
     let plans = await discoverTables(ctx);
     reloader = startReloader(ctx, plans);
     const type = env.task.MigrationType;
@@ -101,7 +67,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
         const replanned = new Map<string, TablePlan>();
         await runFullLoad({
           plans: todo,
-          openSource,
+          source,
           formatter,
           sink,
           state,
@@ -116,7 +82,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
           mappings,
           onSnapshot: (plan, pos) => {
             replanned.set(tableKey(plan.source.schema, plan.source.table), plan);
-            (state.progress.tableSnapshots ??= {})[tableKey(plan.source.schema, plan.source.table)] = { file: pos.file, position: pos.position };
+            (state.progress.tableSnapshots ??= {})[tableKey(plan.source.schema, plan.source.table)] = pos;
           },
         });
         await sink.flush();
@@ -141,6 +107,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     await reloader?.stop().catch(() => undefined);
     await sink?.close().catch(() => undefined);
     client?.destroy();
+    await (ctx?.source ?? source)?.close().catch(() => undefined);
   }
 }
 
@@ -156,31 +123,26 @@ async function checkStream(client: KinesisClient, streamName: string, arn: strin
 
 /** The selected tables and their plans; fails like AWS when a named table is missing or nothing matches. */
 export async function discoverTables(ctx: RunContext): Promise<TablePlan[]> {
-  const conn = await ctx.openSource();
-  try {
-    const candidates = await listTables(conn);
-    const selected = selectTables(ctx.mappings, candidates);
-    const present = new Set(candidates.map((c) => tableKey(c.schema, c.table)));
-    const missing = explicitTables(ctx.mappings).filter((t) => !present.has(tableKey(t.schema, t.table)));
-    if (missing.length > 0) {
-      const names = missing.map((t) => `'${t.schema}'.'${t.table}' (rule ${t.ruleId})`).join(', ');
-      throw new TaskFailure(
-        `Table ${names} selected by the table mappings does not exist in the source ${ctx.env.source.host}:${ctx.env.source.port}`,
-      );
-    }
-    if (selected.length === 0 && ctx.settings.failOnNoTablesCaptured !== false) throw new TaskFailure(NO_TABLES_FOUND_MESSAGE);
-    const names = selected.slice(0, 20).map((t) => `'${t.schema}'.'${t.table}'`).join(', ');
-    ctx.log.info('TABLES_MANAGER', `${selected.length} table${selected.length === 1 ? '' : 's'} selected by the table mappings${selected.length ? `: ${names}${selected.length > 20 ? ', ...' : ''}` : ''}`);
-    const plans: TablePlan[] = [];
-    for (const t of selected) {
-      const def = await describeTable(conn, t.schema, t.table);
-      if (!def) throw new TaskFailure(`Table '${t.schema}'.'${t.table}' disappeared from the source while the task started`);
-      plans.push(buildTablePlan(ctx.mappings, def));
-    }
-    return plans;
-  } finally {
-    await conn.close().catch(() => undefined);
+  const candidates = await ctx.source.listTables();
+  const selected = selectTables(ctx.mappings, candidates);
+  const present = new Set(candidates.map((c) => tableKey(c.schema, c.table)));
+  const missing = explicitTables(ctx.mappings).filter((t) => !present.has(tableKey(t.schema, t.table)));
+  if (missing.length > 0) {
+    const names = missing.map((t) => `'${t.schema}'.'${t.table}' (rule ${t.ruleId})`).join(', ');
+    throw new TaskFailure(
+      `Table ${names} selected by the table mappings does not exist in the source ${ctx.env.source.host}:${ctx.env.source.port}`,
+    );
   }
+  if (selected.length === 0 && ctx.settings.failOnNoTablesCaptured !== false) throw new TaskFailure(NO_TABLES_FOUND_MESSAGE);
+  const names = selected.slice(0, 20).map((t) => `'${t.schema}'.'${t.table}'`).join(', ');
+  ctx.log.info('TABLES_MANAGER', `${selected.length} table${selected.length === 1 ? '' : 's'} selected by the table mappings${selected.length ? `: ${names}${selected.length > 20 ? ', ...' : ''}` : ''}`);
+  const plans: TablePlan[] = [];
+  for (const t of selected) {
+    const def = await ctx.source.describeTable(t.schema, t.table);
+    if (!def) throw new TaskFailure(`Table '${t.schema}'.'${t.table}' disappeared from the source while the task started`);
+    plans.push(buildTablePlan(ctx.mappings, def));
+  }
+  return plans;
 }
 
 /**
@@ -195,9 +157,9 @@ function startReloader(ctx: RunContext, plans: TablePlan[]): { stop(): Promise<v
     const requests = ctx.state.reloadRequests.splice(0);
     const todo = plans.filter((p) => requests.some((r) => r.schema === p.source.schema && r.table === p.source.table));
     current = current.then(() =>
-      runFullLoad({ plans: todo, mappings: ctx.mappings, openSource: ctx.openSource, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true, log: ctx.log, ...(ctx.tableSink ? { tableSink: ctx.tableSink } : {}) }).catch(
+      runFullLoad({ plans: todo, mappings: ctx.mappings, source: ctx.source, formatter: ctx.formatter, sink: ctx.sink, state: ctx.state, settings: ctx.settings, signal: ctx.signal, now: ctx.now, reload: true, log: ctx.log, ...(ctx.tableSink ? { tableSink: ctx.tableSink } : {}) }).catch(
         (e) => {
-          logger.warn('table reload failed', { taskArn: ctx.env.task.ReplicationTaskArn, error: (e as Error).message });
+          logger.warn('table reload failed', { taskArn: ctx.env.task.ReplicationTaskArn, reason: (e as Error).message });
           ctx.log.error('TASK_MANAGER', `Table reload failed: ${(e as Error).message}`);
         },
       ),

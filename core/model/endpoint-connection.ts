@@ -14,6 +14,8 @@ export interface SourceEndpointConnection {
   database?: string;
   /** The engine's settings member as stored (PostgreSQLSettings for PostgreSQL engines). */
   settings?: Record<string, unknown>;
+  /** Connect timeout in ms (source default when absent). */
+  connectTimeoutMs?: number;
 }
 
 // Resolving an endpoint document into these parameters (clear text or Secrets Manager): core/source/credentials.ts.

@@ -44,22 +44,43 @@ export interface TaskDoc extends Wire<Dms.ReplicationTask>, Tagged {
   _notBefore?: number;
   _reloads?: { schema: string; table: string; option: string }[];
   /** Engine progress: completed tables of the current full load, CDC resume position. */
-  _progress?: TaskProgress;
+  _progress?: StoredTaskProgress;
   /** CDC latency and throughput points of the recent minutes (core/observe/metrics.ts). */
   _metrics?: TaskMetricsDoc;
 }
 
+/** Engine progress of a run; positions are the source's serialised positions (SourcePosition). */
 export interface TaskProgress {
   /** Full-load tables (schema\0table) finished in the current run. */
   completedTables?: string[];
-  /** Binlog position to resume CDC from. */
-  cdcFile?: string;
-  cdcPosition?: number;
+  /** Source position to resume CDC from (a transaction boundary everything before which is in Kinesis). */
+  cdcResumePosition?: string;
   checkpointSeq?: number;
   /** True once the full load of a full-load-and-cdc task has finished. */
   fullLoadDone?: boolean;
-  /** Binlog position each table's full-load snapshot corresponds to (schema\0table → position). */
-  tableSnapshots?: Record<string, { file: string; position: number }>;
+  /** Source position each table's full-load snapshot corresponds to (schema\0table → position). */
+  tableSnapshots?: Record<string, string>;
+}
+
+/** Progress as stored: documents written before the source contract held MySQL file/offset pairs. */
+export interface StoredTaskProgress extends Omit<TaskProgress, 'tableSnapshots'> {
+  /** Before the source contract: binlog file and offset of the resume position. Read, never written. */
+  cdcFile?: string;
+  cdcPosition?: number;
+  tableSnapshots?: Record<string, string | { file: string; position: number }>;
+}
+
+/** Stored progress in today's shape; the old binlog pairs become MySQL's serialised `file:offset`. */
+export function upgradeProgress(stored: StoredTaskProgress): TaskProgress {
+  const { cdcFile, cdcPosition, tableSnapshots, ...rest } = stored;
+  const out: TaskProgress = { ...rest };
+  if (out.cdcResumePosition === undefined && cdcFile && cdcPosition !== undefined) out.cdcResumePosition = `${cdcFile}:${cdcPosition}`;
+  if (tableSnapshots) {
+    out.tableSnapshots = Object.fromEntries(
+      Object.entries(tableSnapshots).map(([k, v]) => [k, typeof v === 'string' ? v : `${v.file}:${v.position}`]),
+    );
+  }
+  return out;
 }
 
 export interface TableStatsDoc extends Wire<Dms.TableStatistics> {

@@ -1,6 +1,20 @@
 // The engine-neutral source contract (Debezium's split: snapshot source, streaming source, offset
 // context). core/engine depends only on this file; MySQL/MariaDB and PostgreSQL implement it, and
 // core/source/registry.ts maps an endpoint's EngineName to its implementation.
+//
+// Changed from the draft (issue 8, stage 1):
+// - `rows.streamPosition` is a function of the row's index in the event (AWS's MySQL stream-position
+//   names the row inside its rows event); a source whose positions are per event ignores the index.
+// - `Source.listSchemas()` (RefreshSchemas) and `SourceEngine` / `SourceRegistry` (what the runner
+//   and the API are given; they never name an implementation) were added.
+// - `SourcePositions.resumeFromLegacy` was not added: old persisted MySQL progress (cdcFile/cdcPosition)
+//   is upgraded in core/model/task.ts.
+// - `PositionUnavailableError`: what `ChangeStream.start` / `onError` / `assertReadable` throw when the
+//   start position is gone (fails the task instead of reconnecting).
+// - `formatCheckpoint`'s transactionId is optional (a start or a DDL has none).
+// - `begin` events are sent before the first row a reader delivers of each transaction (MySQL: rows of
+//   untracked tables are not decoded, so a transaction with none of them has only its commit).
+import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
 import type { SourceRow, TableDef } from '../model/table.js';
 
 /**
@@ -20,8 +34,11 @@ export interface SourcePositions {
    * with AWS's message when the text is not a position of this engine.
    */
   parseStart(text: string): { kind: 'position'; position: SourcePosition } | { kind: 'time'; epochSeconds: number };
-  /** AWS's checkpoint string for RecoveryCheckpoint (accepted back by parseStart). */
-  formatCheckpoint(position: SourcePosition, seq: number, transactionId: string): string;
+  /**
+   * AWS's checkpoint string for RecoveryCheckpoint (accepted back by parseStart). `transactionId` is
+   * that of the last transaction before the position; without one (a start, a DDL) the source derives one.
+   */
+  formatCheckpoint(position: SourcePosition, seq: number, transactionId?: string): string;
 }
 
 /** A table as listed by the catalog. */
@@ -104,8 +121,8 @@ export type ChangeEvent =
       rows: { before: SourceRow | null; after: SourceRow | null }[];
       /** Resume point replaying this transaction (its start). */
       position: SourcePosition;
-      /** AWS's `stream-position` of this event. */
-      streamPosition: string;
+      /** AWS's `stream-position` of row `rowIndex` of this event. */
+      streamPosition: (rowIndex: number) => string;
       transaction: TransactionMeta;
       /** Epoch seconds of the change. */
       timestamp: number;
@@ -151,6 +168,8 @@ export interface Source {
   readonly positions: SourcePositions;
   /** Server version string, for logs. */
   version(): Promise<string>;
+  /** User schemas (system schemas left out), sorted: RefreshSchemas. */
+  listSchemas(): Promise<string[]>;
   listTables(schemas?: string[]): Promise<SourceTableRef[]>;
   describeTable(schema: string, table: string): Promise<TableDef | null>;
   /** AWS's source prerequisites; `cdc` adds those of change capture. */
@@ -175,4 +194,26 @@ export interface Source {
   /** Quotes an identifier for a WHERE fragment. */
   quoteIdentifier(name: string): string;
   close(): Promise<void>;
+}
+
+/** The start position of a change stream is no longer (or never was) in the source's log. */
+export class PositionUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PositionUnavailableError';
+  }
+}
+
+/** One engine family: its positions (usable without a connection, e.g. to validate API input) and its sources. */
+export interface SourceEngine {
+  readonly positions: SourcePositions;
+  /** A source for one endpoint; connects lazily (the first call that needs the server fails if it cannot). */
+  open(endpoint: SourceEndpointConnection): Source;
+}
+
+/** EngineName → engine family; null for engines dmslite cannot migrate from. */
+export interface SourceRegistry {
+  forEngine(engineName: string): SourceEngine | null;
+  /** The EngineNames that have a source, for messages. */
+  readonly engineNames: readonly string[];
 }

@@ -31,9 +31,23 @@
 // Liveness. The binlog connection asks the server for heartbeats
 // (@master_heartbeat_period); if no event and no heartbeat arrives for
 // 3 periods while streaming, the reader fails with a "connection lost" error.
-import ZongJi from '@vlasky/zongji';
+import ZongJi, {
+  type AnyBinlogEvent,
+  type DeleteRowsEvent,
+  type HeartbeatEvent,
+  type MariadbGtidEvent,
+  type QueryEvent,
+  type RotateEvent,
+  type RowData,
+  type TableMapEvent,
+  type UpdateRowData,
+  type UpdateRowsEvent,
+  type WriteRowsEvent,
+  type XidEvent,
+} from '@vlasky/zongji';
 import { Fifo } from '../../fifo.js';
 import type { ColumnDef, SourceRow, TableDef } from '../../model/table.js';
+import { PositionUnavailableError } from '../contract.js';
 import {
   connectionOptions,
   MySqlSourceError,
@@ -41,11 +55,22 @@ import {
   wrapError,
   type MySqlEndpointConfig,
 } from './connection.js';
+import type { BinlogPosition } from './positions.js';
 import { normalizeBinlogRow } from './values.js';
 
-export interface BinlogPosition {
-  file: string;
-  position: number;
+export type { BinlogPosition } from './positions.js';
+export { binlogFileNumber, parseBinlogPosition } from './positions.js';
+
+/**
+ * What a QUERY event's statement means for transaction boundaries; the one classifier the reader
+ * and the CdcStartTime scan share. `XA BEGIN` is MariaDB's synonym of `XA START`; ROLLBACK ends a
+ * transaction like COMMIT (its rows were never logged).
+ */
+export function classifyStatement(sql: string): 'begin' | 'end' | 'other' {
+  const up = sql.trim().toUpperCase();
+  if (up === 'BEGIN' || up.startsWith('XA START') || up.startsWith('XA BEGIN')) return 'begin';
+  if (up === 'COMMIT' || up === 'ROLLBACK' || up.startsWith('XA COMMIT') || up.startsWith('XA ROLLBACK')) return 'end';
+  return 'other';
 }
 
 export type BinlogEvent =
@@ -109,13 +134,15 @@ export interface BinlogReaderOptions {
 }
 
 /** Error 1236: the requested binlog file/position is not (or no longer) on the server. */
-export class BinlogNotFoundError extends MySqlSourceError {
+export class BinlogNotFoundError extends PositionUnavailableError {
   readonly position: BinlogPosition;
+  readonly errno = 1236;
+  readonly sqlCode = 'ER_MASTER_FATAL_ERROR_READING_BINLOG';
   constructor(position: BinlogPosition, serverMessage: string, cause?: unknown) {
     super(
       `Error 1236 reading the binary log from ${position.file}:${position.position}: ${serverMessage}` +
         ' (the binlog was purged or never existed; a new full load or a later CDC start position is needed)',
-      { errno: 1236, code: 'ER_MASTER_FATAL_ERROR_READING_BINLOG', cause },
+      { cause },
     );
     this.name = 'BinlogNotFoundError';
     this.position = position;
@@ -153,18 +180,6 @@ export async function listBinlogs(conn: SourceConnection): Promise<BinlogFile[]>
   return rows.map((r) => ({ file: String(r.Log_name), size: Number(r.File_size) }));
 }
 
-/** Parses `mysql-bin-changelog.000024:373` (AWS native CdcStartPosition form). */
-export function parseBinlogPosition(text: string): BinlogPosition | null {
-  const m = /^\s*([^:\s]+\.\d+):(\d+)\s*$/.exec(text);
-  return m ? { file: m[1]!, position: Number(m[2]) } : null;
-}
-
-/** Numeric sequence of a binlog file name (`mysql-bin.002171` -> 2171). */
-export function binlogFileNumber(file: string): number {
-  const m = /\.(\d+)$/.exec(file);
-  return m ? Number(m[1]) : 0;
-}
-
 function map1236(err: unknown, pos: BinlogPosition): Error {
   const e = err as { errno?: number; message?: string; sqlMessage?: string };
   if (e && e.errno === 1236) return new BinlogNotFoundError(pos, e.sqlMessage ?? e.message ?? 'binlog not available', err);
@@ -174,7 +189,10 @@ function map1236(err: unknown, pos: BinlogPosition): Error {
 // ---------------------------------------------------------------------------
 // Reader
 
-type AnyEvent = any;
+/** zongji's private members this reader relies on (not in its typings). */
+interface ZongJiInternals {
+  _fetchTableInfo?: (event: TableMapEvent, next: () => void) => void;
+}
 
 interface ResumePoint {
   file: string;
@@ -274,14 +292,14 @@ class ZongjiBinlogReader implements BinlogReader {
     this.skipRemaining = rp.skipRowsEvents;
     this.safe = { file: rp.file, position: rp.position };
     this.file = rp.file;
-    const zj = new ZongJi(connectionOptions(this.cfg) as any);
+    const zj = new ZongJi(connectionOptions(this.cfg));
     this.zj = zj;
     // zongji pauses the binlog socket itself while it looks up a table's columns, and resumes it
     // when done: back-pressure must not resume it in between (see maybeResume).
-    const zjAny = zj as any;
-    const fetchTableInfo = zjAny._fetchTableInfo;
+    const internals = zj as unknown as ZongJiInternals;
+    const fetchTableInfo = internals._fetchTableInfo;
     if (typeof fetchTableInfo === 'function') {
-      zjAny._fetchTableInfo = (event: unknown, next: () => void) => {
+      internals._fetchTableInfo = (event, next) => {
         this.fetchingTableInfo = true;
         fetchTableInfo.call(zj, event, () => {
           this.fetchingTableInfo = false;
@@ -310,7 +328,7 @@ class ZongjiBinlogReader implements BinlogReader {
         this.fail(mapped);
         if (!ready) { ready = true; resolve(); }
       });
-      zj.on('binlog', (e: AnyEvent) => {
+      zj.on('binlog', (e) => {
         if (gen !== this.generation || this.stopped || this.failed) return;
         try {
           this.onZongji(e);
@@ -321,7 +339,7 @@ class ZongjiBinlogReader implements BinlogReader {
       zj.start({ serverId: this.o.serverId, filename: rp.file, position: rp.position });
       // Queued on the binlog connection ahead of the dump command (zongji creates the
       // connection synchronously in start() and enqueues the dump after its own queries).
-      const conn = (zj as any).connection;
+      const conn = zj.connection;
       if (conn) {
         const ns = BigInt(this.o.heartbeatSeconds) * 1_000_000_000n;
         conn.query(`SET @master_heartbeat_period = ${ns.toString()}`, () => undefined);
@@ -330,13 +348,14 @@ class ZongjiBinlogReader implements BinlogReader {
     });
   }
 
-  private onZongji(e: AnyEvent): void {
+  private onZongji(e: AnyBinlogEvent): void {
     this.lastActivity = Date.now();
-    const name: string = e.getEventName();
     const ts = Math.floor(Number(e.timestamp ?? 0) / 1000);
-    switch (name) {
+    // getEventName() does not narrow the union (see zongji's typings): narrow on the instance.
+    switch (e.getEventName()) {
       case 'rotate': {
-        const pos = { file: String(e.binlogName), position: Number(e.position) };
+        const r = e as RotateEvent;
+        const pos = { file: String(r.binlogName), position: Number(r.position) };
         const changed = pos.file !== this.file;
         this.file = pos.file;
         if (!this.inTxn) this.safe = pos;
@@ -345,29 +364,33 @@ class ZongjiBinlogReader implements BinlogReader {
         return;
       }
       case 'heartbeat': {
-        const file = e.binlogName ? String(e.binlogName) : this.file;
-        const position = Number(e.position ?? e.nextPosition);
+        const h = e as HeartbeatEvent;
+        const file = h.binlogName ? String(h.binlogName) : this.file;
+        const position = Number(h.position ?? h.nextPosition);
         if (!this.inTxn && this.queue.size === 0) this.enqueue({ kind: 'heartbeat', position: { file, position } }, 1);
         return;
       }
       case 'mariadbgtid':
-        if (!e.standalone) this.inTxn = true; // a non-standalone GTID replaces BEGIN
+        if (!(e as MariadbGtidEvent).standalone) this.inTxn = true; // a non-standalone GTID replaces BEGIN
         return;
       case 'tablemap':
         this.inTxn = true;
-        this.patchEnumLabels(e);
+        this.patchEnumLabels(e as TableMapEvent);
         return;
-      case 'xid':
-        this.commit({ file: this.file, position: Number(e.nextPosition) }, ts, e.xid !== undefined ? String(e.xid) : undefined);
+      case 'xid': {
+        const xid = (e as XidEvent).xid;
+        this.commit({ file: this.file, position: Number(e.nextPosition) }, ts, xid !== undefined ? String(xid) : undefined);
         return;
+      }
       case 'query': {
-        const sql = String(e.query ?? '').trim();
-        const up = sql.toUpperCase();
-        if (up === 'BEGIN' || up.startsWith('XA START') || up.startsWith('XA BEGIN')) {
+        const q = e as QueryEvent;
+        const sql = String(q.query ?? '').trim();
+        const kind = classifyStatement(sql);
+        if (kind === 'begin') {
           this.inTxn = true;
           return;
         }
-        if (up === 'COMMIT' || up === 'ROLLBACK' || up.startsWith('XA COMMIT') || up.startsWith('XA ROLLBACK')) {
+        if (kind === 'end') {
           this.commit({ file: this.file, position: Number(e.nextPosition) }, ts);
           return;
         }
@@ -375,13 +398,17 @@ class ZongjiBinlogReader implements BinlogReader {
         const position = { file: this.file, position: Number(e.nextPosition) };
         this.safe = position;
         this.rowsSeenInTxn = 0;
-        this.enqueue({ kind: 'ddl', schema: String(e.schema ?? ''), sql, position, timestamp: ts }, 1);
+        this.enqueue({ kind: 'ddl', schema: String(q.schema ?? ''), sql, position, timestamp: ts }, 1);
         return;
       }
       case 'writerows':
+        this.onRows('insert', e as WriteRowsEvent, ts);
+        return;
       case 'updaterows':
+        this.onRows('update', e as UpdateRowsEvent, ts);
+        return;
       case 'deleterows':
-        this.onRows(name, e, ts);
+        this.onRows('delete', e as DeleteRowsEvent, ts);
         return;
       default:
         // format, gtid lists, checkpoints, intvar, annotate... Outside a transaction they move the
@@ -403,7 +430,11 @@ class ZongjiBinlogReader implements BinlogReader {
     this.enqueue(xid !== undefined ? { kind: 'commit', position, timestamp, xid } : { kind: 'commit', position, timestamp }, 1);
   }
 
-  private onRows(name: string, e: AnyEvent, ts: number): void {
+  private onRows(
+    op: 'insert' | 'update' | 'delete',
+    e: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent,
+    ts: number,
+  ): void {
     this.inTxn = true;
     this.rowsSeenInTxn++;
     if (this.skipRemaining > 0) {
@@ -424,14 +455,12 @@ class ZongjiBinlogReader implements BinlogReader {
         this.colCache.set(def, cols);
       }
     }
-    const op = name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
-    const rows = (e.rows as any[]).map((r) =>
+    const rows =
       op === 'update'
-        ? { before: normalizeBinlogRow(cols, r.before), after: normalizeBinlogRow(cols, r.after) }
+        ? (e.rows as UpdateRowData[]).map((r) => ({ before: normalizeBinlogRow(cols, r.before), after: normalizeBinlogRow(cols, r.after) }))
         : op === 'insert'
-          ? { before: null, after: normalizeBinlogRow(cols, r) }
-          : { before: normalizeBinlogRow(cols, r), after: null },
-    );
+          ? (e.rows as RowData[]).map((r) => ({ before: null, after: normalizeBinlogRow(cols, r) }))
+          : (e.rows as RowData[]).map((r) => ({ before: normalizeBinlogRow(cols, r), after: null }));
     if (rows.length > this.st.maxRowsPerEvent) this.st.maxRowsPerEvent = rows.length;
     this.enqueue({
       kind: 'rows', op, schema, table, rows,
@@ -444,11 +473,11 @@ class ZongjiBinlogReader implements BinlogReader {
    * COLUMN_TYPE naively (wrong for labels with commas or quotes); give it the
    * labels of the TableDef instead. With FULL metadata the binlog's own labels win.
    */
-  private patchEnumLabels(e: AnyEvent): void {
-    const tm = this.zj ? (this.zj as any).tableMap?.[e.tableId] : undefined;
+  private patchEnumLabels(e: TableMapEvent): void {
+    const tm = this.zj?.tableMap?.[e.tableId];
     if (!tm?.columnSchemas) return;
     let def: TableDef | null | undefined;
-    for (const cs of tm.columnSchemas as any[]) {
+    for (const cs of tm.columnSchemas) {
       const ct = String(cs.COLUMN_TYPE ?? '').toLowerCase();
       const isEnum = ct.startsWith('enum(');
       const isSet = ct.startsWith('set(');
@@ -481,7 +510,7 @@ class ZongjiBinlogReader implements BinlogReader {
       this.pauseTimer = setTimeout(() => this.stopWhilePaused(), this.o.maxPauseMs);
       this.pauseTimer.unref();
     }
-    (this.zj as any)?.connection?.pause?.();
+    this.zj?.connection?.pause();
   }
 
   /** A pause that lasted too long: stop zongji, remember the last queued point (see header comment). */
@@ -521,7 +550,7 @@ class ZongjiBinlogReader implements BinlogReader {
       return;
     }
     // During zongji's own table lookup, zongji resumes the socket once it is done.
-    if (!this.fetchingTableInfo) (this.zj as any)?.connection?.resume?.();
+    if (!this.fetchingTableInfo) this.zj?.connection?.resume();
   }
 
   private fetchingTableInfo = false;
@@ -623,7 +652,7 @@ async function scanBinlogFile(
   visit: (e: ScanEvent) => boolean,
   idleTimeoutMs = 30_000,
 ): Promise<void> {
-  const zj = new ZongJi(connectionOptions(cfg) as any);
+  const zj = new ZongJi(connectionOptions(cfg));
   await new Promise<void>((resolve, reject) => {
     let done = false;
     let timer: NodeJS.Timeout | null = null;
@@ -641,18 +670,18 @@ async function scanBinlogFile(
     };
     arm();
     zj.on('error', (err: Error) => finish(map1236(err, { file: file.file, position: 4 })));
-    zj.on('binlog', (e: AnyEvent) => {
+    zj.on('binlog', (e) => {
       if (done) return;
       arm();
-      const name: string = e.getEventName();
+      const name = e.getEventName();
       if (name === 'rotate' && Number(e.timestamp) === 0) return; // artificial rotate at dump start
       const se: ScanEvent = {
         name,
         timestamp: Math.floor(Number(e.timestamp ?? 0) / 1000),
         nextPosition: Number(e.nextPosition ?? 0),
-        standalone: name === 'mariadbgtid' ? Boolean(e.standalone) : undefined,
-        query: name === 'query' ? String(e.query ?? '') : undefined,
-        binlogName: name === 'rotate' ? String(e.binlogName) : undefined,
+        standalone: name === 'mariadbgtid' ? (e as MariadbGtidEvent).standalone : undefined,
+        query: name === 'query' ? String((e as QueryEvent).query ?? '') : undefined,
+        binlogName: name === 'rotate' ? String((e as RotateEvent).binlogName) : undefined,
       };
       if (visit(se)) return finish();
       if (name === 'rotate' || (se.nextPosition > 0 && se.nextPosition >= file.size)) finish();
@@ -721,9 +750,9 @@ export async function binlogPositionAtTime(
         endGroup(e);
         return false;
       case 'query': {
-        const up = (e.query ?? '').trim().toUpperCase();
-        if (up === 'BEGIN' || up.startsWith('XA START')) return startGroup(e, true);
-        if (up === 'COMMIT' || up === 'ROLLBACK' || up.startsWith('XA COMMIT') || up.startsWith('XA ROLLBACK')) {
+        const kind = classifyStatement(e.query ?? '');
+        if (kind === 'begin') return startGroup(e, true);
+        if (kind === 'end') {
           endGroup(e);
           return false;
         }

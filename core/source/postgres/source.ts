@@ -559,7 +559,7 @@ function rowsEvent(first: TxnItem, run: TxnItem[], streamPositions: string[], po
     table: first.table!,
     rows: run.map((r) => ({ before: r.before ?? null, after: r.after ?? null })),
     position,
-    streamPosition: streamPositions[0]!,
+    streamPosition: (rowIndex: number) => streamPositions[rowIndex] ?? streamPositions[0]!,
     transaction: meta,
     timestamp: meta.commitTimestamp,
   };

@@ -71,7 +71,6 @@ describe('CDC positions', () => {
     const a = await createCdcTask();
     expect((await startAndRun(a.arn)).Status).toBe('running');
     expect(summary(await readRecords(a.stream, 2))).toEqual(CONTROL);
-    expect((await describeTask(stack.dms, a.arn)).RecoveryCheckpoint).toBeUndefined();
     await insert(1, 2, 3);
     expect(ids(await readRecords(a.stream, 5))).toEqual([1, 2, 3]);
     const end = await binlogEnd();
@@ -93,6 +92,33 @@ describe('CDC positions', () => {
     // The first task saw none of it.
     expect(ids(parseRecords(await readAllRecords(kinesis(), a.stream)))).toEqual([1, 2, 3]);
     await stopTask(b.arn);
+  });
+
+  it('RecoveryCheckpoint while the task runs: it follows the acknowledged changes and is accepted back as CdcStartPosition', async () => {
+    const a = await createCdcTask();
+    expect((await startAndRun(a.arn)).Status).toBe('running');
+    expect(summary(await readRecords(a.stream, 2))).toEqual(CONTROL);
+    await insert(20, 21);
+    expect(ids(await readRecords(a.stream, 4))).toEqual([20, 21]);
+    const end = await binlogEnd();
+    // Written on the runner's heartbeat (500 ms): poll for it, the task still running.
+    let running = await describeTask(stack.dms, a.arn);
+    for (const deadline = Date.now() + 60_000; !running.RecoveryCheckpoint?.includes(`#${end.file}:${end.position}:`); ) {
+      if (Date.now() > deadline) throw new Error(`RecoveryCheckpoint ${running.RecoveryCheckpoint} never reached ${end.file}:${end.position}`);
+      await new Promise((r) => setTimeout(r, 200));
+      running = await describeTask(stack.dms, a.arn);
+    }
+    expect(running.Status).toBe('running');
+    expect(running.RecoveryCheckpoint).toMatch(/^checkpoint:V1#\d+#.+:\d+:-1:\d+:\d+:.+:\d+#0#0#\*#0#0$/);
+
+    await insert(22);
+    const b = await createCdcTask({ CdcStartPosition: running.RecoveryCheckpoint });
+    expect((await startAndRun(b.arn)).Status).toBe('running');
+    const records = await readRecords(b.stream, 3);
+    expect(summary(records.slice(0, 2))).toEqual(CONTROL);
+    expect(ids(records)).toEqual([22]);
+    await stopTask(b.arn);
+    await stopTask(a.arn);
   });
 
   it('CdcStartPosition as a native file:pos from SHOW MASTER STATUS', async () => {

@@ -75,7 +75,7 @@ describe('binlog back-pressure', { timeout: 50_000 }, () => {
     const restarts = maxPauseMs === 0;
     it(`50,000-row transaction with a slow consumer (${mode}): bounded queue, exactly once, in order`, async () => {
       await db.query('DELETE FROM bp.t');
-      const from = await src.currentPosition();
+      const from = await src.binlogPosition();
       await db.query("INSERT INTO bp.t SELECT seq, CONCAT('row-', seq, '-', REPEAT('x', 20)) FROM bp.seq_1_to_50000");
       const { ids, stats, positions } = await consume(from, 50_000, 1, [0, 10_000, 20_000, 30_000], maxPauseMs);
       expect(ids).toEqual(Array.from({ length: 50_000 }, (_, i) => i + 1));
@@ -91,7 +91,7 @@ describe('binlog back-pressure', { timeout: 50_000 }, () => {
 
     it(`many small transactions (${mode}): bounded, exactly once, one commit each`, async () => {
       await db.query('DELETE FROM bp.t');
-      const from = await src.currentPosition();
+      const from = await src.binlogPosition();
       for (let i = 0; i < 300; i++) {
         await db.query(`INSERT INTO bp.t SELECT seq, 'v' FROM bp.seq_${i * 100 + 1}_to_${i * 100 + 100}`);
       }

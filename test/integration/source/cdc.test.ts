@@ -6,6 +6,7 @@ import { MySqlSource } from '../../../core/source/mysql/source.js';
 import { BinlogNotFoundError, type BinlogEvent } from '../../../core/source/mysql/binlog.js';
 import type { SourceRow, TableDef } from '../../../core/model/table.js';
 import { dmsConfig, EventLog } from './helpers.js';
+import { toBinlogPosition } from '../../../core/source/mysql/positions.js';
 
 describe('binlog reader', { timeout: 30_000 }, () => {
   let db: MariaDb;
@@ -32,11 +33,11 @@ describe('binlog reader', { timeout: 30_000 }, () => {
   it('a rolled-back transaction emits nothing; commits carry the resume position', async () => {
     const log = new EventLog();
     const r = await reader(log);
-    await r.start(await src.currentPosition());
+    await r.start(await src.binlogPosition());
     await db.query("BEGIN; INSERT INTO app.items VALUES (1, 'rolled back'); UPDATE app.items SET name = 'x'; ROLLBACK");
     await db.query("INSERT INTO app.items VALUES (2, 'marker')");
     await log.until(() => log.commits() >= 1);
-    const end = await src.currentPosition();
+    const end = await src.binlogPosition();
     await r.stop();
     expect(ids(log)).toEqual([2]);
     expect(log.rows()).toHaveLength(1);
@@ -49,7 +50,7 @@ describe('binlog reader', { timeout: 30_000 }, () => {
   it('consistent snapshot: later commits are after the position and not in the snapshot', async () => {
     await db.query("DELETE FROM app.items; INSERT INTO app.items VALUES (10,'a'),(11,'b'),(12,'c')");
     const session = await src.openSnapshot();
-    expect(session.position.exact).toBe(true);
+    expect(session.exact).toBe(true);
     // committed after the snapshot started, before it is read
     await db.query("INSERT INTO app.items VALUES (13,'d'); UPDATE app.items SET name = 'B' WHERE id = 11; DELETE FROM app.items WHERE id = 10");
     const snap: SourceRow[] = [];
@@ -59,7 +60,7 @@ describe('binlog reader', { timeout: 30_000 }, () => {
 
     const log = new EventLog();
     const r = await reader(log);
-    await r.start(session.position);
+    await r.start(toBinlogPosition(session.position));
     await log.until(() => log.commits() >= 3);
     await r.stop();
     const seen = log.rows().map((e) => [e.op, (e.rows[0]!.after ?? e.rows[0]!.before)!.id]);
@@ -80,7 +81,7 @@ describe('binlog reader', { timeout: 30_000 }, () => {
   it('DDL and rotate events; schema filter', async () => {
     const log = new EventLog();
     const r = await reader(log, { includeSchema: (s) => s === 'app' });
-    const start = await src.currentPosition();
+    const start = await src.binlogPosition();
     await r.start(start);
     await db.query('INSERT INTO other.t VALUES (1)');
     await db.query('ALTER TABLE app.items ADD COLUMN extra int');
@@ -110,7 +111,7 @@ describe('binlog reader', { timeout: 30_000 }, () => {
 
     const [first] = await src.listBinlogs();
     await db.query('FLUSH BINARY LOGS');
-    const cur = await src.currentPosition();
+    const cur = await src.binlogPosition();
     // A file stays un-purgeable until the binlog checkpoint (InnoDB log flush) has moved past it
     while ((await src.listBinlogs()).some((f) => f.file === first!.file)) {
       await db.query(`PURGE BINARY LOGS TO '${cur.file}'`);
@@ -142,7 +143,7 @@ describe('binlog reader', { timeout: 30_000 }, () => {
     }
     await db.query("INSERT INTO app.items (id, name) VALUES (61, 'after')");
     await db.query("INSERT INTO app.items (id, name) VALUES (62, 'after too')");
-    const pos = await src.positionAtTime(t0 + 1, 990);
+    const pos = await src.binlogPositionAt(t0 + 1, 990);
     const log = new EventLog();
     const r = await reader(log);
     await r.start(pos);
@@ -151,15 +152,15 @@ describe('binlog reader', { timeout: 30_000 }, () => {
     expect(ids(log)).toEqual([61, 62]);
 
     const files = await src.listBinlogs();
-    expect(await src.positionAtTime(0, 991)).toEqual({ file: files[0]!.file, position: 4 });
-    const end = await src.currentPosition();
-    expect(await src.positionAtTime(t0 + 3600, 992)).toEqual(end);
+    expect(await src.binlogPositionAt(0, 991)).toEqual({ file: files[0]!.file, position: 4 });
+    const end = await src.binlogPosition();
+    expect(await src.binlogPositionAt(t0 + 3600, 992)).toEqual(end);
   });
 
   it('heartbeats arrive while idle and carry the current position', async () => {
     const log = new EventLog();
     const r = await reader(log, { heartbeatSeconds: 1 });
-    const pos = await src.currentPosition();
+    const pos = await src.binlogPosition();
     await r.start(pos);
     await log.until((evs) => evs.some((e) => e.kind === 'heartbeat'));
     await r.stop();
@@ -172,7 +173,7 @@ describe('binlog reader', { timeout: 30_000 }, () => {
   it('a dead connection is reported through onError', async () => {
     const log = new EventLog();
     const r = await reader(log);
-    await r.start(await src.currentPosition());
+    await r.start(await src.binlogPosition());
     const failed = log.until(() => false).catch((e) => e);
     await db.query("INSERT INTO app.items (id, name) VALUES (70, 'x')");
     await log.until(() => log.commits() >= 1);

@@ -63,7 +63,7 @@ for (const rowMetadata of ['FULL', 'NO_LOG'] as const) {
       await db.query(DDL);
       src = await MySqlSource.open(dmsConfig(db));
       def = (await src.describeTable('typ', 'all_types'))!;
-      const start = await src.currentPosition();
+      const start = await src.binlogPosition();
       const reader = src.binlogReader({
         serverId: 101, onEvent: log.onEvent, onError: log.onError,
         tableDef: (s, t) => (s === 'typ' && t === 'all_types' ? def : null),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyTaskStats, newTableStats, settleTask, STOP_REASON, type TaskDoc } from '../../../core/model/task.js';
+import { emptyTaskStats, newTableStats, settleTask, STOP_REASON, upgradeProgress, type TaskDoc } from '../../../core/model/task.js';
 import type { TaskStatus } from '../../../core/model/task-states.js';
 
 const NOW = 1_700_000_000;
@@ -102,5 +102,30 @@ describe('stop reasons and table statistics', () => {
       ValidationSuspendedRecords: 0,
       ValidationState: 'Not enabled',
     });
+  });
+});
+
+describe('upgradeProgress', () => {
+  it('reads the MySQL file/offset pairs stored before the source contract as serialised positions', () => {
+    expect(
+      upgradeProgress({
+        completedTables: ['a\u0000t'],
+        cdcFile: 'mysql-bin.000003',
+        cdcPosition: 1975,
+        checkpointSeq: 4,
+        fullLoadDone: true,
+        tableSnapshots: { 'a\u0000t': { file: 'mysql-bin.000002', position: 120 }, 'a\u0000u': 'mysql-bin.000002:300' },
+      }),
+    ).toEqual({
+      completedTables: ['a\u0000t'],
+      cdcResumePosition: 'mysql-bin.000003:1975',
+      checkpointSeq: 4,
+      fullLoadDone: true,
+      tableSnapshots: { 'a\u0000t': 'mysql-bin.000002:120', 'a\u0000u': 'mysql-bin.000002:300' },
+    });
+  });
+  it('keeps progress already in the new shape', () => {
+    expect(upgradeProgress({ cdcResumePosition: '0/16B3748', cdcFile: 'old.000001', cdcPosition: 4 })).toEqual({ cdcResumePosition: '0/16B3748' });
+    expect(upgradeProgress({})).toEqual({});
   });
 });
