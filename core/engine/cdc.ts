@@ -64,7 +64,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     },
   });
 
-  ctx.log.info('SOURCE_CAPTURE', `${fresh ? 'Starting' : 'Resuming'} change capture from position '${start}'`);
+  ctx.log.info('SOURCE_CAPTURE', `${fresh ? 'Starting' : 'Resuming'} change capture from ${source.engine === 'mysql' ? 'binlog position' : 'LSN'} '${start}'`);
   const tables: TrackedTable[] = plans.map((plan) => {
     const snapshot = state.progress.tableSnapshots?.[tableKey(plan.source.schema, plan.source.table)];
     return { plan, ...(snapshot ? { snapshot } : {}) };
