@@ -46,6 +46,30 @@ export async function createMySqlSource(
   return out.Endpoint!;
 }
 
+/** A PostgreSQL source endpoint (DatabaseName required), optionally with PostgreSQLSettings. */
+export async function createPostgresSource(
+  dms: DatabaseMigrationServiceClient,
+  id: string,
+  db: { port: number; user: string; password: string; database: string },
+  settings: Record<string, unknown> = {},
+  engine = 'postgres',
+) {
+  const out = await dms.send(
+    new CreateEndpointCommand({
+      EndpointIdentifier: id,
+      EndpointType: 'source',
+      EngineName: engine,
+      ServerName: '127.0.0.1',
+      Port: db.port,
+      Username: db.user,
+      Password: db.password,
+      DatabaseName: db.database,
+      ...(Object.keys(settings).length ? { PostgreSQLSettings: settings } : {}),
+    }),
+  );
+  return out.Endpoint!;
+}
+
 export async function createInstance(dms: DatabaseMigrationServiceClient, id: string) {
   const out = await dms.send(new CreateReplicationInstanceCommand({ ReplicationInstanceIdentifier: id, ReplicationInstanceClass: 'dms.t3.micro' }));
   return out.ReplicationInstance!;
