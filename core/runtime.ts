@@ -28,6 +28,15 @@ export const connectionTester = (config: DmsliteConfig): ConnectionTester => ({
       await source.close().catch(() => undefined);
     }
   },
+  async releaseTask(ep: SourceEndpointConnection, readerId: string) {
+    const source = sourceRegistry.forEngine(ep.engineName)?.open({ ...ep, connectTimeoutMs: 5000 });
+    if (!source) return;
+    try {
+      await source.dropTaskResources?.(readerId);
+    } finally {
+      await source.close().catch(() => undefined);
+    }
+  },
   async listSchemas(ep: SourceEndpointConnection) {
     const engine = sourceRegistry.forEngine(ep.engineName);
     if (!engine) throw new Error(`dmslite cannot read the schemas of ${ep.engineName} endpoints`);

@@ -1,8 +1,9 @@
+import { sourceRegistry } from '../source/registry.js';
 import { InvalidResourceStateFault, ResourceNotFoundFault } from '../model/errors.js';
 import { connectionKey, connectionPk } from '../state/resources.js';
 import type { ApiContext } from './context.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page } from './describe.js';
-import { MYSQL_ENGINES, endpointRecord, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
+import { endpointRecord, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { getInstance } from './instances.js';
 import { resolveEndpointConnection } from '../source/credentials.js';
 import type { ConnectionDoc } from '../model/resources.js';
@@ -47,7 +48,7 @@ async function checkEndpoint(ctx: ApiContext, endpoint: EndpointDoc): Promise<st
       // CreateEndpoint refuses a kinesis endpoint without a StreamArn.
       return await ctx.tester.testKinesis(endpoint.KinesisSettings?.StreamArn ?? '', ctx.scope.region);
     }
-    if (MYSQL_ENGINES.has(endpoint.EngineName)) {
+    if (sourceRegistry.forEngine(endpoint.EngineName)) {
       const conn = await resolveEndpointConnection(endpointRecord(endpoint), ctx);
       return await ctx.tester.testSource(conn);
     }

@@ -13,6 +13,8 @@ export interface ConnectionTester {
   testKinesis(streamArn: string, region: string): Promise<string | null>;
   /** The user schemas of a MySQL-compatible source (RefreshSchemas). */
   listSchemas(endpoint: SourceEndpointConnection): Promise<string[]>;
+  /** Releases what a deleted task created on its source (PostgreSQL: its replication slot). */
+  releaseTask?(endpoint: SourceEndpointConnection, readerId: string): Promise<void>;
 }
 
 export type { SourceEndpointConnection };

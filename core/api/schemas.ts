@@ -1,8 +1,9 @@
+import { sourceRegistry } from '../source/registry.js';
 import { InvalidResourceStateFault, ResourceNotFoundFault } from '../model/errors.js';
 import { resolveEndpointConnection } from '../source/credentials.js';
 import type { ApiContext } from './context.js';
 import { paginateList } from './describe.js';
-import { MYSQL_ENGINES, endpointRecord, getEndpoint } from './endpoints.js';
+import { endpointRecord, getEndpoint } from './endpoints.js';
 import { getInstance } from './instances.js';
 import type { SchemasDoc } from '../model/resources.js';
 import type { Input, Output } from './operations.js';
@@ -20,8 +21,8 @@ export async function refreshSchemas(ctx: ApiContext, input: Input<'RefreshSchem
   }
   let schemas: string[] = [];
   let failure: string | undefined;
-  if (!MYSQL_ENGINES.has(endpoint.doc.EngineName)) {
-    failure = `Schemas of ${endpoint.doc.EngineName} endpoints cannot be listed: only MySQL-compatible endpoints have schemas in dmslite`;
+  if (!sourceRegistry.forEngine(endpoint.doc.EngineName)) {
+    failure = `Schemas of ${endpoint.doc.EngineName} endpoints cannot be listed: only MySQL- and PostgreSQL-compatible endpoints have schemas in dmslite`;
   } else {
     try {
       schemas = await ctx.tester.listSchemas(await resolveEndpointConnection(endpointRecord(endpoint.doc), ctx));

@@ -1,3 +1,5 @@
+import { logger } from '../logger.js';
+import { resolveEndpointConnection } from '../source/credentials.js';
 import { randomUUID } from 'node:crypto';
 import { parseTableMappings } from '../mapping/parse.js';
 import { buildArn, requireArn, resourceIdFrom } from '../model/arn.js';
@@ -26,7 +28,7 @@ import {
 import type { ApiContext } from './context.js';
 import { lookupResources } from '../state/lookup.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
-import { ENGINE_DISPLAY_NAMES, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
+import { ENGINE_DISPLAY_NAMES, endpointRecord, getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { claimIdentifier, IDENTIFIERS, renameIdentifier, rethrowTaken, storedIdentifier } from './identifiers.js';
 import { getInstance, type InstanceDoc } from './instances.js';
 import type { Input, Output } from './operations.js';
@@ -324,6 +326,9 @@ export async function deleteReplicationTask(
       { kind: 'add', key: resourceKey('instance', ctx.scope, settled.ReplicationInstanceArn), attr: 'refs', delta: -1, mustExist: true },
     ];
   });
+  // What the task created on its source goes with it (PostgreSQL: the replication slot it created).
+  // Best effort, after the answer: a source that cannot be reached keeps the slot (logged).
+  void releaseSource(ctx, doc!).catch((e) => logger.warn('could not release the source resources of a deleted task', { taskArn: arn, reason: (e as Error).message }));
   // Table statistics go with the task.
   const stats = await ctx.table.all<TableStatsDoc>(tableStatsPk(arn));
   for (let i = 0; i < stats.length; i += 25) {
@@ -338,6 +343,13 @@ export async function deleteReplicationTask(
 async function instanceIdOf(ctx: ApiContext, task: TaskDoc): Promise<string | undefined> {
   const found = await ctx.table.get<InstanceDoc>(resourceKey('instance', ctx.scope, task.ReplicationInstanceArn)).catch(() => null);
   return found?.doc.ReplicationInstanceIdentifier;
+}
+
+async function releaseSource(ctx: ApiContext, task: TaskDoc): Promise<void> {
+  if (!ctx.tester.releaseTask) return;
+  const source = await ctx.table.get<EndpointDoc>(resourceKey('endpoint', ctx.scope, task.SourceEndpointArn));
+  if (!source || !sourceRegistry.forEngine(source.doc.EngineName)) return;
+  await ctx.tester.releaseTask(await resolveEndpointConnection(endpointRecord(source.doc), ctx), task.ReplicationTaskArn);
 }
 
 const tableStatsFilters = {

@@ -6,7 +6,7 @@ import { AWSDMS_APPLY_EXCEPTIONS } from '../record/dms-types.js';
 import type { KinesisRecord } from '../sink/kinesis/sink.js';
 import { PositionUnavailableError, type ChangeEvent, type ChangeStream, type SourcePosition } from '../source/contract.js';
 import { ChangeEventHandler, type TrackedTable } from './change-handler.js';
-import { TaskFailure, type RunContext, type RunOutcome } from './context.js';
+import { TaskFailure, retain, type RunContext, type RunOutcome } from './context.js';
 import { CheckpointLedger } from './ledger.js';
 import { tableKey } from './run-state.js';
 
@@ -37,12 +37,15 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   const cachedUntil =
     settings.stopTaskCachedChangesApplied && env.task.MigrationType === 'full-load-and-cdc' ? await source.currentPosition() : null;
 
+  let activeStream: ChangeStream | null = null;
   const ledger = new CheckpointLedger({
     sink: ctx.sink,
     positions: source.positions,
     seq: state.progress.checkpointSeq ?? 0,
     onCheckpoint: (c) => {
       state.progress.cdcResumePosition = c.position;
+      // Kinesis holds everything before it: the source may release it (PostgreSQL: the slot's confirmed_flush_lsn).
+      activeStream?.acknowledge(c.position);
       state.progress.checkpointSeq = c.seq;
       state.checkpoint = c.recovery;
     },
@@ -83,6 +86,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
         return def ? buildTablePlan(ctx.mappings, def) : null;
       },
       stats: (schema, table, fn) => state.update(schema, table, ctx.now(), fn),
+      ddlDialect: source.engine === 'postgres' ? 'postgres' : 'mysql',
       includeAlterOperations: Boolean(env.kinesis.IncludeTableAlterOperations),
       stopAt,
       cachedUntil,
@@ -124,7 +128,8 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   if (handler.stopReason) stopNow.abort();
   let stopReason: string | null = null;
   while (!ctx.signal.aborted && !stopNow.signal.aborted) {
-    const failed = await readUntilError(ctx, position, handler, onEvent, [ctx.signal, stopNow.signal], stopAt);
+    const failed = await readUntilError(ctx, position, handler, onEvent, [ctx.signal, stopNow.signal], stopAt, (s) => { activeStream = s; });
+    activeStream = null;
     if (stopAt?.kind === 'server_time' && Date.now() / 1000 >= stopAt.epochSeconds) {
       stopReason = STOP_REASON.atServerTime;
       break;
@@ -174,6 +179,7 @@ async function readUntilError(
   onEvent: (e: ChangeEvent) => Promise<void>,
   signals: AbortSignal[],
   stopAt: CdcStop | null,
+  onStream: (s: ChangeStream) => void,
 ): Promise<Error | null> {
   let stream: ChangeStream | undefined;
   const stop = AbortSignal.any(signals);
@@ -199,6 +205,7 @@ async function readUntilError(
       onEvent,
       onError: (err) => finish(err),
     });
+    onStream(stream);
     stream.start().catch((err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
     if (stop.aborted) finish(null);
   });
@@ -210,6 +217,8 @@ async function startPosition(ctx: RunContext, fresh: boolean): Promise<SourcePos
   const p = ctx.state.progress;
   const { source } = ctx;
   if (!fresh) return p.cdcResumePosition!;
+  // Sources that keep the log per reader (PostgreSQL's slot) start keeping it now, if the full load did not.
+  if (source.retainChanges && p.retainedFrom === undefined) p.retainedFrom = await retain(source, ctx.env.task.ReplicationTaskArn);
   const snapshots = Object.values(p.tableSnapshots ?? {});
   if (snapshots.length > 0) return snapshots.reduce((a, b) => (source.positions.compare(a, b) <= 0 ? a : b));
   const task = ctx.env.task;
@@ -219,7 +228,8 @@ async function startPosition(ctx: RunContext, fresh: boolean): Promise<SourcePos
     return source.positionAt(parsed.epochSeconds);
   }
   if (task._cdcStartTime !== undefined) return source.positionAt(task._cdcStartTime);
-  return source.currentPosition();
+  // From where the retained log begins (a new slot: now; a slot kept from an earlier run: its confirmed position).
+  return p.retainedFrom ?? source.currentPosition();
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -36,6 +36,8 @@ export interface ChangeHandlerOptions {
   stopAt: CdcStop | null;
   /** StopTaskCachedChangesApplied: where the change log stood when the full load ended. */
   cachedUntil: SourcePosition | null;
+  /** SQL dialect of the DDL text the source captures. */
+  ddlDialect?: 'mysql' | 'postgres';
   /** A DDL of a tracked (or newly selected) table was captured: for the task log. */
   onDdlCaptured?: (text: string) => void;
   /** Row changes turned into records (one call per source rows event, for CDC metrics). */
@@ -156,7 +158,7 @@ export class ChangeEventHandler {
 
   private async ddl(e: Extract<ChangeEvent, { kind: 'ddl' }>): Promise<void> {
     const o = this.o;
-    const ddl = parseDdl(e.sql, e.schema);
+    const ddl = parseDdl(e.sql, e.schema, this.o.ddlDialect ?? 'mysql');
     if (o.onDdlCaptured && ddl.tables.some((t) => this.tracked.has(tableKey(t.schema, t.table)) || (ddl.kind === 'create' && matchesSelection(o.mappings, t.schema, t.table, 'table')))) {
       o.onDdlCaptured(`DDL captured: ${ddl.kind} of ${ddl.tables.map((t) => `'${t.schema}'.'${t.table}'`).join(', ')} at '${e.position}'`);
     }

@@ -49,3 +49,12 @@ export interface RunContext {
 
 /** A failure the task reports as LastFailureMessage (its message is the user's explanation). */
 export class TaskFailure extends Error {}
+
+/** Source.retainChanges, its failure (e.g. a SlotName that does not exist) failing the task. */
+export async function retain(source: Source, readerId: string): Promise<string> {
+  try {
+    return await source.retainChanges!(readerId);
+  } catch (e) {
+    throw new TaskFailure((e as Error).message);
+  }
+}

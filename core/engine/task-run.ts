@@ -12,7 +12,7 @@ import { createKinesisSink, type KinesisSink, type RecordSink } from '../sink/ki
 import { parallelLoadSinkOptions } from '../sink/kinesis/parallel-load.js';
 import type { Source } from '../source/contract.js';
 import { runCdc } from './cdc.js';
-import { TaskFailure, type RunContext, type RunOutcome, type TaskRunEnv } from './context.js';
+import { TaskFailure, retain, type RunContext, type RunOutcome, type TaskRunEnv } from './context.js';
 import { TaskStoppedError, runFullLoad } from './full-load.js';
 import { tableKey, type RunState } from './run-state.js';
 
@@ -58,6 +58,14 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     if (type === 'full-load' || type === 'full-load-and-cdc') {
       const fresh = startType !== 'resume-processing';
       if (fresh) state.progress = {};
+      // A fresh full-load-and-cdc keeps the change log from before its first snapshot (PostgreSQL: the
+      // task's replication slot), so the CDC that follows the load misses nothing.
+      if (type === 'full-load-and-cdc' && state.progress.retainedFrom === undefined && source.retainChanges) {
+        const { failures } = await source.checkPrerequisites({ cdc: true });
+        if (failures.length > 0) throw new TaskFailure(failures.map((f) => f.message).join('; '));
+        state.progress.retainedFrom = await retain(source, env.task.ReplicationTaskArn);
+        await state.persist?.();
+      }
       if (!state.progress.fullLoadDone) {
         const done = new Set(state.progress.completedTables ?? []);
         const todo = plans.filter((p) => !done.has(tableKey(p.source.schema, p.source.table)));

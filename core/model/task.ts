@@ -55,6 +55,8 @@ export interface TaskProgress {
   completedTables?: string[];
   /** Source position to resume CDC from (a transaction boundary everything before which is in Kinesis). */
   cdcResumePosition?: string;
+  /** Where the source started keeping changes for this task (Source.retainChanges, e.g. a PostgreSQL slot's start). */
+  retainedFrom?: string;
   checkpointSeq?: number;
   /** True once the full load of a full-load-and-cdc task has finished. */
   fullLoadDone?: boolean;

@@ -86,7 +86,7 @@ export function selectionMappings(schema: string, table = '%', extra: unknown[] 
 
 export async function createTask(
   dms: DatabaseMigrationServiceClient,
-  p: { id: string; source: string; target: string; instance: string; type?: 'full-load' | 'cdc' | 'full-load-and-cdc'; mappings: string; settings?: unknown },
+  p: { id: string; source: string; target: string; instance: string; type?: 'full-load' | 'cdc' | 'full-load-and-cdc'; mappings: string; settings?: unknown; cdcStartPosition?: string },
 ) {
   const out = await dms.send(
     new CreateReplicationTaskCommand({
@@ -97,6 +97,7 @@ export async function createTask(
       MigrationType: p.type ?? 'full-load',
       TableMappings: p.mappings,
       ...(p.settings ? { ReplicationTaskSettings: JSON.stringify(p.settings) } : {}),
+      ...(p.cdcStartPosition ? { CdcStartPosition: p.cdcStartPosition } : {}),
     }),
   );
   return out.ReplicationTask!;

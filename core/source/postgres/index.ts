@@ -7,3 +7,4 @@ export * from './prerequisites.js';
 export * from './snapshot.js';
 export * from './artifacts.js';
 export * from './source.js';
+export * from './engine.js';

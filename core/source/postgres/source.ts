@@ -15,16 +15,17 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { InvalidParameterCombinationException } from '../../model/errors.js';
 import type { SourceRow, TableDef } from '../../model/table.js';
-import type {
-  ChangeEvent,
-  ChangeStream,
-  ChangeStreamOptions,
-  PrerequisiteReport,
-  SnapshotSession,
-  Source,
-  SourcePosition,
-  SourceTableRef,
-  TransactionMeta,
+import {
+  PositionUnavailableError,
+  type ChangeEvent,
+  type ChangeStream,
+  type ChangeStreamOptions,
+  type PrerequisiteReport,
+  type SnapshotSession,
+  type Source,
+  type SourcePosition,
+  type SourceTableRef,
+  type TransactionMeta,
 } from '../contract.js';
 import { beat, DDL_AUDIT_TABLE, HEARTBEAT_TABLE, installDdlCapture } from './artifacts.js';
 import { openClient, PgSourceError, quoteIdent, wrapPgError, type PgEndpointConfig } from './connection.js';
@@ -37,19 +38,14 @@ import { byteaValue, openPgSnapshot } from './snapshot.js';
 
 /** Decoded bytes of one transaction held until its COMMIT (see the header). */
 const TXN_BUFFER_BYTES = 32 * 1024 * 1024;
-const GROUP_ROWS = false;
+const GROUP_ROWS = true;
 /** At most one keepalive heartbeat event per interval. */
 const HEARTBEAT_EVENT_MS = 1000;
 /** How long start() waits for a slot still held by a connection that is going away (e.g. a killed runner). */
 const ACTIVE_SLOT_WAIT_MS = 60_000;
 
 /** The start position of a change stream is no longer (or never was) readable: fail, do not reconnect. */
-export class PgPositionUnavailableError extends PgSourceError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PositionUnavailableError';
-  }
-}
+export class PgPositionUnavailableError extends PositionUnavailableError {}
 
 /** The slot a task's change stream reads: SlotName when given, else one named after the reader. */
 export function slotNameFor(readerId: string): string {
@@ -540,7 +536,6 @@ class PgChangeStream implements ChangeStream {
         continue;
       }
       let j = i + 1;
-      // One row per event while the contract's stream-position is one string per event.
       while (GROUP_ROWS && j < items.length && items[j]!.kind === 'row' && items[j]!.op === it.op && items[j]!.table === it.table && items[j]!.schema === it.schema) j++;
       const run = items.slice(i, j);
       const positions = run.map((r) => pgStreamPosition(t.firstLsn, r.ordinal, r.lsn));
@@ -559,7 +554,7 @@ function rowsEvent(first: TxnItem, run: TxnItem[], streamPositions: string[], po
     table: first.table!,
     rows: run.map((r) => ({ before: r.before ?? null, after: r.after ?? null })),
     position,
-    streamPosition: (rowIndex: number) => streamPositions[rowIndex] ?? streamPositions[0]!,
+    streamPosition: (i) => streamPositions[i] ?? streamPositions[0]!,
     transaction: meta,
     timestamp: meta.commitTimestamp,
   };
