@@ -38,7 +38,9 @@ function collect(src: PostgresSource, from: string, readerId: string, include = 
     onEvent: (e) => { events.push(e); },
     onError: (e) => { errors.push(e); },
   });
-  const rows = () => events.filter((e): e is Extract<ChangeEvent, { kind: 'rows' }> => e.kind === 'rows');
+  // One event per row (events group consecutive rows of one table and operation).
+  const rows = () => events.filter((e): e is Extract<ChangeEvent, { kind: 'rows' }> => e.kind === 'rows')
+    .flatMap((e) => e.rows.map((r, i) => ({ ...e, rows: [r], streamPosition: (_: number) => e.streamPosition(i) })));
   return { events, errors, stream, rows };
 }
 
