@@ -8,6 +8,7 @@
 // fixed timestamps, so the same sources give the same bytes on any machine.
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
@@ -33,8 +34,26 @@ export const BUNDLES = [
 ];
 
 /** esbuild options shared by every bundle. */
+// pg's CommonJS code `require`s pg-pool, whose ESM build (chosen by the `import` condition) would
+// hand it a namespace object instead of the class: such requires get the package's CommonJS entry.
+// pg loads the optional `pg-native` only when asked for its native client (never here); inside the
+// bundle that require behaves as it does without the package installed: MODULE_NOT_FOUND.
+const requireOfPg = createRequire(join(ROOT, 'package.json'));
+const pgPackages = {
+  name: 'pg-packages',
+  setup(build) {
+    build.onResolve({ filter: /^pg-pool$/ }, (args) => (args.kind === 'require-call' ? { path: requireOfPg.resolve(args.path) } : undefined));
+    build.onResolve({ filter: /^pg-native$/ }, (args) => ({ path: args.path, namespace: 'absent' }));
+    build.onLoad({ filter: /.*/, namespace: 'absent' }, (args) => ({
+      contents: `const e = new Error("Cannot find module '${args.path}'"); e.code = 'MODULE_NOT_FOUND'; throw e;`,
+      loader: 'js',
+    }));
+  },
+};
+
 export function bundleOptions(entry, outfile) {
   return {
+    plugins: [pgPackages],
     absWorkingDir: ROOT,
     entryPoints: [entry],
     outfile,
