@@ -32,7 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DmsliteConfig 
     cloudWatchLogsEndpoint: env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS || env.AWS_ENDPOINT_URL || undefined,
     snsEndpoint: env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL || undefined,
     createDelayMs: Number(env.DMSLITE_CREATE_DELAY_MS ?? 0),
-    serverlessStatusStepMs: Number(env.DMSLITE_SERVERLESS_STATUS_STEP_MS ?? 200),
-    serverlessDeprovisionDelayMs: Number(env.DMSLITE_SERVERLESS_DEPROVISION_DELAY_MS ?? 5000),
+    serverlessStatusStepMs: Number(env.DMSLITE_SERVERLESS_STATUS_STEP_MS || 200),
+    serverlessDeprovisionDelayMs: Number(env.DMSLITE_SERVERLESS_DEPROVISION_DELAY_MS || 5000),
   };
 }
