@@ -102,6 +102,7 @@ function sampleReads(table: string) {
     }
   })();
   return {
+    maxAtOnce: () => maxAtOnce,
     async stop() {
       stopped = true;
       await done;
@@ -122,8 +123,17 @@ describe('ranges segments with ParallelLoadThreads', () => {
     const { arn, stream } = await newTask('big', [tableSettings('big', { type: 'ranges', columns: ['id'], boundaries: [['20001'], ['40001']] })], {
       settings: { TargetMetadata: { ParallelLoadThreads: 4, ParallelLoadBufferSize: 100, ParallelLoadQueuesPerThread: 2 } },
     });
+    // A write lock held by another session makes every segment read that has been issued wait (MariaDB's
+    // "Waiting for table metadata lock", its SELECT visible in PROCESSLIST) until enough were seen at once:
+    // reads issued one after the other could never be seen together, however the sampling is timed.
+    const lock = await mysql.createConnection({ host: '127.0.0.1', port: db.port, user: 'root', password: '' });
+    await lock.query('LOCK TABLES pl.big WRITE');
     const sampler = sampleReads('big');
     await startTask(stack.dms, arn);
+    const waitUntil = Date.now() + 90_000;
+    while (sampler.maxAtOnce() < 3 && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 50));
+    await lock.query('UNLOCK TABLES');
+    await lock.end();
     const done = await waitForStatus(stack.dms, arn, ['stopped', 'failed'], 240_000);
     const sampled = await sampler.stop();
     expect(done.LastFailureMessage).toBeUndefined();
