@@ -139,9 +139,16 @@ describe('raw HTTP', () => {
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ __type: 'IncompleteSignatureException' });
-    const console = await fetch(`${stack.url}/_dmslite/`);
-    expect(console.status).toBe(403);
-    expect(await console.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    // The console's page holds no data and is served to anyone (it asks for a key pair); its data
+    // calls, and any other path, need a signature.
+    const page = await fetch(`${stack.url}/_dmslite/`);
+    expect(page.status).toBe(200);
+    const data = await fetch(stack.url, { method: 'POST', headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'DmsliteConsole.GetTaskLogTail' }, body: '{}' });
+    expect(data.status).toBe(403);
+    expect(await data.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    const other = await fetch(`${stack.url}/anything`);
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
   });
 
   it('a signature scoped to another service is refused', async () => {
