@@ -159,7 +159,10 @@ describe('runners', () => {
     const done = await waitForStatus(stack.dms, t.arn, ['stopped', 'failed'], 30_000);
     expect([done.Status, done.StopReason, done.LastFailureMessage]).toEqual(['stopped', 'Stop Reason NORMAL', undefined]);
     // The runner itself stopped it (not a lease expiry settling a stop nobody heard).
-    const finished = owner.logs().filter((l) => l.message === 'task finished' && l.taskArn === t.arn);
+    // Its log line may reach us just after the status it wrote.
+    const finishedLines = () => owner.logs().filter((l) => l.message === 'task finished' && l.taskArn === t.arn);
+    await waitUntil('the runner to log the finished task', async () => finishedLines().length > 0, 15_000).catch(() => undefined);
+    const finished = finishedLines();
     expect(finished.map((l) => [l.outcome, l.stopReason])).toEqual([['stopped', 'Stop Reason NORMAL']]);
   });
 });
