@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
 import { createStream, readAllRecords } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
+import { runs } from '../../support/cdc-writer.js';
 import { startRunnerProcess, type RunnerProcess } from '../../support/runner-process.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
 import { parseRecords, startTask, summary, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
@@ -84,36 +85,6 @@ function startWriter(allowed: () => number) {
     }
   })();
   return { committed, done, get changes() { return n; } };
-}
-
-/**
- * Splits one table's delivered sequence into runs, each a contiguous slice of the commit order. A
- * new run must start at or before where the previous one stopped (a replay from a checkpoint),
- * never after it (a loss), and never before the previous run's start.
- */
-function runs(delivered: string[], commitOrder: string[]) {
-  const index = new Map(commitOrder.map((k, i) => [k, i]));
-  const violations: string[] = [];
-  const starts: number[] = [];
-  let next = 0;
-  for (const key of delivered) {
-    const i = index.get(key);
-    if (i === undefined) {
-      violations.push(`not a committed change: ${key}`);
-      continue;
-    }
-    if (i === next) {
-      if (starts.length === 0) starts.push(i);
-      next++;
-      continue;
-    }
-    if (i > next) violations.push(`gap: ${key} (#${i}) delivered while #${next} (${commitOrder[next]}) was expected`);
-    else if (i < starts[starts.length - 1]!) violations.push(`replay from before the previous run's start: ${key} (#${i})`);
-    starts.push(i);
-    next = i + 1;
-  }
-  if (next !== commitOrder.length) violations.push(`ends at #${next} of ${commitOrder.length}`);
-  return { starts, violations: violations.slice(0, 10) };
 }
 
 function claimedBy(r: RunnerProcess, arn: string): boolean {
