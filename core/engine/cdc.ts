@@ -39,7 +39,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
 
   let activeStream: ChangeStream | null = null;
   const ledger = new CheckpointLedger({
-    sink: ctx.sink,
+    sink: ctx.changeSink,
     positions: source.positions,
     seq: state.progress.checkpointSeq ?? 0,
     onCheckpoint: (c) => {

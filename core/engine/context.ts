@@ -38,6 +38,11 @@ export interface RunContext {
   mappings: TableMappings;
   formatter: RecordFormatter;
   sink: KinesisSink;
+  /**
+   * CDC apply: one ordered lane (AWS applies changes single-threaded unless
+   * TargetMetadata.ParallelApplyThreads > 0, so commit order holds across keys); that many lanes otherwise.
+   */
+  changeSink: KinesisSink;
   /** The task's source, open for the whole run (opened again with fresh credentials on a reconnect). */
   source: Source;
   /** TargetMetadata.ParallelLoadThreads > 0: a new sink for one table's full load. */

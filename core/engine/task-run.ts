@@ -24,6 +24,7 @@ export { TaskFailure, type RunContext, type RunOutcome, type TaskRunEnv } from '
 export async function executeTask(env: TaskRunEnv, state: RunState, signal: AbortSignal): Promise<RunOutcome> {
   let client: KinesisClient | undefined;
   let sink: KinesisSink | undefined;
+  let changeSink: KinesisSink | undefined;
   let reloader: { stop(): Promise<void> } | undefined;
   let source: Source | undefined;
   let ctx: RunContext | undefined;
@@ -35,6 +36,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     client = createKinesisClient({ endpoint: env.kinesisEndpoint, region: stream.region });
     await checkStream(client, stream.streamName, env.kinesis.StreamArn);
     sink = createKinesisSink({ client, streamName: stream.streamName });
+    changeSink = createKinesisSink({ client, streamName: stream.streamName, maxInFlight: Math.max(1, settings.parallelApplyThreads) });
     const formatter = createRecordFormatter({
       kinesis: env.kinesis,
       taskResourceId: env.task.ReplicationTaskArn.split(':').pop()!,
@@ -50,7 +52,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     const tableSinkOptions = parallelLoadSinkOptions(settings);
     const kinesis = client;
     const tableSink = tableSinkOptions ? (): RecordSink => createKinesisSink({ client: kinesis, streamName: stream.streamName, ...tableSinkOptions }) : undefined;
-    ctx = { env, state, settings, mappings, formatter, sink, source, signal, now: env.now, log: env.log ?? NO_TASK_LOG, ...(tableSink ? { tableSink } : {}) };
+    ctx = { env, state, settings, mappings, formatter, sink, changeSink, source, signal, now: env.now, log: env.log ?? NO_TASK_LOG, ...(tableSink ? { tableSink } : {}) };
     let plans = await discoverTables(ctx);
     reloader = startReloader(ctx, plans);
     const type = env.task.MigrationType;
@@ -107,13 +109,14 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     return await runCdc(ctx, plans);
   } catch (e) {
     if (e instanceof TaskStoppedError || signal.aborted) {
-      await sink?.flush().catch(() => undefined);
+      await Promise.all([sink?.flush(), changeSink?.flush()]).catch(() => undefined);
       return { status: 'stopped', stopReason: STOP_REASON.normal };
     }
     return { status: 'failed', message: (e as Error).message };
   } finally {
     await reloader?.stop().catch(() => undefined);
     await sink?.close().catch(() => undefined);
+    await changeSink?.close().catch(() => undefined);
     client?.destroy();
     await (ctx?.source ?? source)?.close().catch(() => undefined);
   }

@@ -172,7 +172,9 @@ describe('PostgreSQL source, end to end', { timeout: 300_000 }, () => {
     expect(after.slice(2).map((r) => r.json.data!.id)).toEqual([1, 2]);
     expect((await describeTask(stack.dms, arn)).Status).toBe('running');
 
-    const [slot] = await db.query<{ slot_name: string }>(`SELECT slot_name FROM pg_replication_slots WHERE active`);
+    // This task's slot (its name carries the task id), not one an earlier test left running.
+    const taskId = arn.split(':').pop()!.toLowerCase().slice(0, 10);
+    const [slot] = await db.query<{ slot_name: string }>(`SELECT slot_name FROM pg_replication_slots WHERE active AND slot_name LIKE $1`, [`%task_${taskId}%`]);
     await db.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1`, [slot!.slot_name]);
     await db.query(`SELECT pg_drop_replication_slot($1)`, [slot!.slot_name]).catch(async () => {
       await new Promise((r) => setTimeout(r, 200));
