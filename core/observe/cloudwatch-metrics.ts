@@ -1,5 +1,6 @@
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
+import { sideClientConfig } from '../aws-clients.js';
 import { logger } from '../logger.js';
 import type { DocumentTable } from '../state/dynamo.js';
 import { resourceKey } from '../state/resources.js';
@@ -50,13 +51,9 @@ export function createMetricsPublisher(env: NodeJS.ProcessEnv = process.env): Me
   const client = (region: string) => {
     let c = clients.get(region);
     if (!c) {
-      c = new CloudWatchClient({
-        region,
-        endpoint,
-        ...(env.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: 'dmslite', secretAccessKey: 'dmslite' } }),
-        maxAttempts: 2,
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }),
-      });
+      // awsQuery, not the SDK's default JSON 1.0: every CloudWatch speaks it (AWS, LocalStack, moto of
+      // any version), while emulators learnt JSON 1.0 only in late 2025 (moto PR #9253).
+      c = new CloudWatchClient({ ...sideClientConfig(endpoint, region, 10_000), protocol: AwsQueryProtocol });
       clients.set(region, c);
     }
     return c;
