@@ -2,9 +2,9 @@ import { validateIdentifier, type Scope } from '../model/arn.js';
 import { ResourceAlreadyExistsFault } from '../model/errors.js';
 import { ConditionFailed, identKey, type DocumentTable, type ResourceKind, type WriteOp } from '../state/resources.js';
 
-// The user-chosen identifiers of endpoints, replication instances and tasks: validated, unique per
-// account and region ignoring case (an `ident#` row keyed in lower case claims each one), and
-// changed by Modify* the same way for all three.
+// The user-chosen identifiers of endpoints, replication instances, tasks and replication configs:
+// validated, unique per account and region ignoring case (an `ident#` row keyed in lower case claims
+// each one), and changed by Modify* the same way for all of them.
 
 export interface IdentifierRule {
   kind: ResourceKind;
@@ -37,6 +37,13 @@ export const IDENTIFIERS = {
     maxLength: 255,
     lowercase: false,
     taken: 'The specified replication task already exists',
+  },
+  replicationConfig: {
+    kind: 'repconfig',
+    param: 'ReplicationConfigIdentifier',
+    maxLength: 255,
+    lowercase: false,
+    taken: 'The specified replication config already exists',
   },
 } as const satisfies Record<string, IdentifierRule>;
 

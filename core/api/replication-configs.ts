@@ -1,6 +1,6 @@
 import type { ComputeConfig } from '@aws-sdk/client-database-migration-service';
 import { parseTableMappings } from '../mapping/parse.js';
-import { buildArn, requireArn, resourceIdFrom, validateIdentifier } from '../model/arn.js';
+import { buildArn, requireArn, resourceIdFrom } from '../model/arn.js';
 import {
   InvalidParameterValueException,
   InvalidResourceStateFault,
@@ -9,12 +9,12 @@ import {
 } from '../model/errors.js';
 import { configView, holdsCapacity, replicationPhase, settleReplication, validateComputeConfig, type ReplicationDoc } from '../model/replication.js';
 import { transition } from '../model/task-states.js';
-import type { MigrationType } from '../model/task.js';
 import type { TaskSettingsDocument } from '../settings/index.js';
 import { withReplicationLogDestination } from '../observe/task-log.js';
 import { mergeReplicationSettings } from '../settings/replication.js';
-import { ConditionFailed, identKey, mutate, resourceKey, tableStatsPk, type Stored, type WriteOp } from '../state/resources.js';
+import { ConditionFailed, mutate, resourceKey, tableStatsPk, type Stored, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
+import { claimIdentifier, IDENTIFIERS, releaseIdentifier, renameIdentifier, rethrowTaken, storedIdentifier } from './identifiers.js';
 import { compileFilters, maxRecords, notFoundIfEmpty, page } from './describe.js';
 import { getEndpoint, mapStored, type EndpointDoc } from './endpoints.js';
 import { subnetGroupForInstance } from './subnet-groups.js';
@@ -44,10 +44,10 @@ export async function getReplicationDoc(ctx: ApiContext, arn: string): Promise<S
   return { ...found, doc: settleReplication(found.doc, ctx.now()) };
 }
 
-function validateSupplementalSettings(value: unknown): void {
+function validateSupplementalSettings(value: string | undefined): void {
   if (value === undefined) return;
   try {
-    const parsed: unknown = JSON.parse(value as string);
+    const parsed: unknown = JSON.parse(value);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
   } catch {
     throw new InvalidParameterValueException('SupplementalSettings must be a JSON object');
@@ -62,7 +62,7 @@ async function checkEndpoints(ctx: ApiContext, sourceArn: string, targetArn: str
   return [source, target];
 }
 
-async function checkComputeConfig(ctx: ApiContext, cc: ComputeConfig): Promise<ComputeConfig> {
+async function checkComputeConfig(ctx: ApiContext, cc: Input<'CreateReplicationConfig'>['ComputeConfig']): Promise<ComputeConfig> {
   validateComputeConfig(cc);
   // The subnet group must exist (the same lookup CreateReplicationInstance does).
   if (cc.ReplicationSubnetGroupId !== undefined) await subnetGroupForInstance(ctx, cc.ReplicationSubnetGroupId, `${ctx.scope.region}a`);
@@ -70,16 +70,16 @@ async function checkComputeConfig(ctx: ApiContext, cc: ComputeConfig): Promise<C
 }
 
 export async function createReplicationConfig(ctx: ApiContext, input: Input<'CreateReplicationConfig'>): Promise<Output<'CreateReplicationConfig'>> {
-  const identifier = input.ReplicationConfigIdentifier as string;
-  validateIdentifier('ReplicationConfigIdentifier', identifier);
-  const compute = await checkComputeConfig(ctx, input.ComputeConfig as ComputeConfig);
-  const mappings = input.TableMappings as string;
+  const rule = IDENTIFIERS.replicationConfig;
+  const identifier = storedIdentifier(rule, input.ReplicationConfigIdentifier);
+  const compute = await checkComputeConfig(ctx, input.ComputeConfig);
+  const mappings = input.TableMappings;
   parseTableMappings(mappings);
-  const settings = mergeReplicationSettings(input.ReplicationSettings as string | undefined);
+  const settings = mergeReplicationSettings(input.ReplicationSettings);
   validateSupplementalSettings(input.SupplementalSettings);
-  const [source, target] = await checkEndpoints(ctx, input.SourceEndpointArn as string, input.TargetEndpointArn as string);
+  const [source, target] = await checkEndpoints(ctx, input.SourceEndpointArn, input.TargetEndpointArn);
   // ARN: arn:aws:dms:<region>:<account>:replication-config:<ResourceIdentifier or generated id> (TF#35650, TF-T).
-  const arn = buildArn(ctx.scope, 'replication-config', resourceIdFrom(input.ResourceIdentifier as string | undefined));
+  const arn = buildArn(ctx.scope, 'replication-config', resourceIdFrom(input.ResourceIdentifier));
   const now = ctx.now();
   const doc: ReplicationDoc = {
     ReplicationTaskIdentifier: identifier,
@@ -87,11 +87,11 @@ export async function createReplicationConfig(ctx: ApiContext, input: Input<'Cre
     SourceEndpointArn: source.doc.EndpointArn,
     TargetEndpointArn: target.doc.EndpointArn,
     ReplicationInstanceArn: '',
-    MigrationType: input.ReplicationType as MigrationType,
+    MigrationType: input.ReplicationType,
     TableMappings: mappings,
     ReplicationTaskSettings: settings.json,
     ComputeConfig: compute,
-    ...(input.SupplementalSettings !== undefined ? { SupplementalSettings: input.SupplementalSettings as string } : {}),
+    ...(input.SupplementalSettings !== undefined ? { SupplementalSettings: input.SupplementalSettings } : {}),
     Status: 'ready',
     ReplicationTaskCreationDate: now,
     ReplicationConfigCreateTime: now,
@@ -104,18 +104,16 @@ export async function createReplicationConfig(ctx: ApiContext, input: Input<'Cre
   try {
     await ctx.table.write([
       { kind: 'put', key: configKey(ctx, arn), doc, ifAbsent: true },
-      { kind: 'put', key: identKey('repconfig', ctx.scope, identifier), doc: { arn }, ifAbsent: true },
+      claimIdentifier(ctx.scope, rule, identifier, arn),
       { kind: 'add', key: source.key, attr: 'refs', delta: 1, mustExist: true },
       { kind: 'add', key: target.key, attr: 'refs', delta: 1, mustExist: true },
     ]);
   } catch (e) {
-    if (e instanceof ConditionFailed) {
-      if (e.index === 0 || e.index === 1) {
-        throw new ResourceAlreadyExistsFault('The specified replication config already exists', e.index === 0 ? arn : undefined);
-      }
+    if (e instanceof ConditionFailed && e.index === 0) throw new ResourceAlreadyExistsFault(rule.taken, arn);
+    if (e instanceof ConditionFailed && e.index !== null && e.index > 1) {
       throw new ResourceNotFoundFault('An endpoint of this replication config was deleted concurrently');
     }
-    throw e;
+    await rethrowTaken(ctx, rule, e, identifier, true);
   }
   return { ReplicationConfig: configView(doc) };
 }
@@ -141,23 +139,22 @@ const CREATED_ONLY_FIELDS = ['SourceEndpointArn', 'TargetEndpointArn', 'Replicat
 const CREATED_ONLY_COMPUTE = ['AvailabilityZone', 'DnsNameServers', 'KmsKeyId', 'ReplicationSubnetGroupId'] as const;
 
 export async function modifyReplicationConfig(ctx: ApiContext, input: Input<'ModifyReplicationConfig'>): Promise<Output<'ModifyReplicationConfig'>> {
-  const arn = input.ReplicationConfigArn as string;
+  const arn = input.ReplicationConfigArn;
   requireArn('ReplicationConfigArn', arn, 'replication-config');
-  if (input.TableMappings !== undefined) parseTableMappings(input.TableMappings as string);
+  if (input.TableMappings !== undefined) parseTableMappings(input.TableMappings);
   validateSupplementalSettings(input.SupplementalSettings);
   const current0 = await getReplicationDoc(ctx, arn);
   const compute = input.ComputeConfig !== undefined
-    ? await checkComputeConfig(ctx, { ...current0.doc.ComputeConfig, ...(input.ComputeConfig as ComputeConfig) })
+    ? await checkComputeConfig(ctx, { ...current0.doc.ComputeConfig, ...input.ComputeConfig })
     : undefined;
   const endpoints = input.SourceEndpointArn !== undefined || input.TargetEndpointArn !== undefined
-    ? await checkEndpoints(ctx, (input.SourceEndpointArn as string) ?? current0.doc.SourceEndpointArn, (input.TargetEndpointArn as string) ?? current0.doc.TargetEndpointArn)
+    ? await checkEndpoints(ctx, input.SourceEndpointArn ?? current0.doc.SourceEndpointArn, input.TargetEndpointArn ?? current0.doc.TargetEndpointArn)
     : undefined;
+  const rule = IDENTIFIERS.replicationConfig;
   let out: ReplicationDoc | undefined;
-  /** Position of the new identifier's uniqueness write, to tell its failure from a vanished endpoint's. */
-  let identIndex = -1;
+  let claimed: string | undefined;
   await mutate<ReplicationDoc>(ctx.table, configKey(ctx, arn), (current) => {
     if (!current) throw notFound(arn);
-    identIndex = -1;
     const now = ctx.now();
     const doc = settleReplication(current.doc, now);
     const status = replicationPhase(doc, now).status;
@@ -176,15 +173,20 @@ export async function modifyReplicationConfig(ctx: ApiContext, input: Input<'Mod
       }
     }
     const next: ReplicationDoc = { ...doc, ReplicationConfigUpdateTime: now };
-    const extra: WriteOp[] = [];
-    if (input.ReplicationType !== undefined) next.MigrationType = input.ReplicationType as MigrationType;
-    if (input.TableMappings !== undefined) next.TableMappings = input.TableMappings as string;
+    // The identifier's claim and release come right after the document (rethrowTaken reads index 1).
+    const rename = renameIdentifier(ctx.scope, rule, arn, doc.ReplicationTaskIdentifier, input.ReplicationConfigIdentifier);
+    claimed = rename.claimed;
+    next.ReplicationTaskIdentifier = rename.identifier;
+    const extra: WriteOp[] = [...rename.ops];
+    if (input.ReplicationType !== undefined) next.MigrationType = input.ReplicationType;
+    if (input.TableMappings !== undefined) next.TableMappings = input.TableMappings;
     if (input.ReplicationSettings !== undefined) {
-      const merged = mergeReplicationSettings(input.ReplicationSettings as string, JSON.parse(doc.ReplicationTaskSettings) as TaskSettingsDocument).json;
+      const stored: TaskSettingsDocument = JSON.parse(doc.ReplicationTaskSettings);
+      const merged = mergeReplicationSettings(input.ReplicationSettings, stored).json;
       // The log names follow EnableLogging (filled once a run has logged, cleared when logging is off).
       next.ReplicationTaskSettings = doc._run ? withReplicationLogDestination(merged, arn, doc._run) : merged;
     }
-    if (input.SupplementalSettings !== undefined) next.SupplementalSettings = input.SupplementalSettings as string;
+    if (input.SupplementalSettings !== undefined) next.SupplementalSettings = input.SupplementalSettings;
     if (compute) next.ComputeConfig = compute;
     if (endpoints) {
       for (const [field, ep] of [['SourceEndpointArn', endpoints[0]], ['TargetEndpointArn', endpoints[1]]] as const) {
@@ -194,28 +196,20 @@ export async function modifyReplicationConfig(ctx: ApiContext, input: Input<'Mod
         next[field] = ep.doc.EndpointArn;
       }
     }
-    const newId = input.ReplicationConfigIdentifier as string | undefined;
-    if (newId !== undefined && newId.toLowerCase() !== doc.ReplicationTaskIdentifier.toLowerCase()) {
-      validateIdentifier('ReplicationConfigIdentifier', newId);
-      identIndex = 1 + extra.length;
-      extra.push({ kind: 'put', key: identKey('repconfig', ctx.scope, newId), doc: { arn }, ifAbsent: true });
-      extra.push({ kind: 'delete', key: identKey('repconfig', ctx.scope, doc.ReplicationTaskIdentifier) });
-    }
-    if (newId !== undefined) next.ReplicationTaskIdentifier = newId;
     out = next;
     return [{ kind: 'put', key: current.key, doc: next, ifVersion: current.version }, ...extra];
   }).catch((e) => {
-    if (e instanceof ConditionFailed && e.index !== null && e.index > 0) {
-      if (e.index === identIndex) throw new ResourceAlreadyExistsFault('The specified replication config already exists');
+    // Past the identifier's writes: an endpoint's reference count (the endpoint was deleted).
+    if (e instanceof ConditionFailed && e.index !== null && e.index > (claimed !== undefined ? 2 : 0)) {
       throw new ResourceNotFoundFault('An endpoint of this replication config was deleted concurrently');
     }
-    throw e;
+    return rethrowTaken(ctx, rule, e, claimed);
   });
   return { ReplicationConfig: configView(out!) };
 }
 
 export async function deleteReplicationConfig(ctx: ApiContext, input: Input<'DeleteReplicationConfig'>): Promise<Output<'DeleteReplicationConfig'>> {
-  const arn = input.ReplicationConfigArn as string;
+  const arn = input.ReplicationConfigArn;
   requireArn('ReplicationConfigArn', arn, 'replication-config');
   let deleted: ReplicationDoc | undefined;
   await mutate<ReplicationDoc>(ctx.table, configKey(ctx, arn), (current) => {
@@ -236,7 +230,7 @@ export async function deleteReplicationConfig(ctx: ApiContext, input: Input<'Del
     deleted = doc;
     return [
       { kind: 'delete', key: current.key, ifVersion: current.version },
-      { kind: 'delete', key: identKey('repconfig', ctx.scope, doc.ReplicationTaskIdentifier) },
+      releaseIdentifier(ctx.scope, IDENTIFIERS.replicationConfig, doc.ReplicationTaskIdentifier),
       { kind: 'add', key: resourceKey('endpoint', ctx.scope, doc.SourceEndpointArn), attr: 'refs', delta: -1, mustExist: true },
       { kind: 'add', key: resourceKey('endpoint', ctx.scope, doc.TargetEndpointArn), attr: 'refs', delta: -1, mustExist: true },
     ];

@@ -50,8 +50,12 @@ async function updateReplication(
   return out!;
 }
 
-function validateStart(doc: ReplicationDoc, type: string, input: Record<string, unknown>): void {
-  if (!(START_TYPES as readonly string[]).includes(type)) {
+function isStartType(type: string): type is StartType {
+  return (START_TYPES as readonly string[]).includes(type);
+}
+
+function validateStart(doc: ReplicationDoc, type: string, input: Input<'StartReplication'>): asserts type is StartType {
+  if (!isStartType(type)) {
     throw new InvalidParameterValueException(`Invalid StartReplicationType ${type}. Valid values: ${START_TYPES.join(', ')}`);
   }
   const kind = doc.MigrationType;
@@ -83,7 +87,7 @@ function validateStart(doc: ReplicationDoc, type: string, input: Record<string, 
     // Accepted as botocore documents it (a JSON object); dmslite runs no premigration assessments.
     let parsed: unknown;
     try {
-      parsed = JSON.parse(input.PremigrationAssessmentSettings as string);
+      parsed = JSON.parse(input.PremigrationAssessmentSettings);
     } catch {
       parsed = null;
     }
@@ -93,13 +97,13 @@ function validateStart(doc: ReplicationDoc, type: string, input: Record<string, 
   }
   // As before the source contract: checked as a MySQL position here (the engine checks it against the
   // replication's own source when it starts).
-  if (input.CdcStartPosition !== undefined) sourceRegistry.forEngine('mysql')!.positions.parseStart(input.CdcStartPosition as string);
-  if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition as string);
+  if (input.CdcStartPosition !== undefined) sourceRegistry.forEngine('mysql')!.positions.parseStart(input.CdcStartPosition);
+  if (input.CdcStopPosition !== undefined) parseCdcStopPosition(input.CdcStopPosition);
 }
 
 export async function startReplication(ctx: ApiContext, input: Input<'StartReplication'>): Promise<Output<'StartReplication'>> {
-  const arn = input.ReplicationConfigArn as string;
-  const type = input.StartReplicationType as string;
+  const arn = input.ReplicationConfigArn;
+  const type = input.StartReplicationType;
   let deprovisioned = false;
   const doc = await updateReplication(ctx, arn, (current, now) => {
     const next = transition(current.Status, 'start');
@@ -113,7 +117,7 @@ export async function startReplication(ctx: ApiContext, input: Input<'StartRepli
     deprovisioned = replicationPhase(current, now).provision?.state === 'deprovisioned';
     const step = ctx.config.serverlessStatusStepMs / 1000;
     const fresh = type !== 'resume-processing' || !current._hasRun;
-    const run = { id: randomUUID(), type: current._hasRun ? (type as StartType) : ('start-replication' as const), requestedAt: now };
+    const run = { id: randomUUID(), type: current._hasRun ? type : ('start-replication' as const), requestedAt: now };
     const doc: ReplicationDoc = {
       ...current,
       Status: next,
@@ -138,14 +142,14 @@ export async function startReplication(ctx: ApiContext, input: Input<'StartRepli
     delete doc.LastFailureMessage;
     if (doc.ReplicationTaskStats) delete doc.ReplicationTaskStats.StopDate;
     if (input.CdcStartPosition !== undefined) {
-      doc.CdcStartPosition = input.CdcStartPosition as string;
+      doc.CdcStartPosition = input.CdcStartPosition;
       delete doc._cdcStartTime;
     }
     if (input.CdcStartTime !== undefined) {
-      doc._cdcStartTime = input.CdcStartTime as number;
+      doc._cdcStartTime = input.CdcStartTime;
       delete doc.CdcStartPosition;
     }
-    if (input.CdcStopPosition !== undefined) doc.CdcStopPosition = input.CdcStopPosition as string;
+    if (input.CdcStopPosition !== undefined) doc.CdcStopPosition = input.CdcStopPosition;
     return {
       doc,
       extra: [{ kind: 'put', key: workKey(arn), doc: { arn, account: ctx.scope.account, region: ctx.scope.region, kind: 'repconfig' } }],
@@ -157,7 +161,7 @@ export async function startReplication(ctx: ApiContext, input: Input<'StartRepli
 }
 
 export async function stopReplication(ctx: ApiContext, input: Input<'StopReplication'>): Promise<Output<'StopReplication'>> {
-  const arn = input.ReplicationConfigArn as string;
+  const arn = input.ReplicationConfigArn;
   const doc = await updateReplication(ctx, arn, (current, now) => {
     const next = transition(current.Status, 'stop');
     if (!next) throw stateFault(current, now, 'stop');
@@ -189,7 +193,7 @@ const tableStatsFilters = {
 };
 
 export async function describeReplicationTableStatistics(ctx: ApiContext, input: Input<'DescribeReplicationTableStatistics'>): Promise<Output<'DescribeReplicationTableStatistics'>> {
-  const arn = input.ReplicationConfigArn as string;
+  const arn = input.ReplicationConfigArn;
   const { doc } = await getReplicationDoc(ctx, arn);
   const match = compileFilters(input.Filters, tableStatsFilters);
   const limit = maxRecords(input.MaxRecords, { min: 20, max: 500, def: 100 });
@@ -206,9 +210,9 @@ export async function describeReplicationTableStatistics(ctx: ApiContext, input:
 }
 
 export async function reloadReplicationTables(ctx: ApiContext, input: Input<'ReloadReplicationTables'>): Promise<Output<'ReloadReplicationTables'>> {
-  const arn = input.ReplicationConfigArn as string;
-  const tables = input.TablesToReload as { SchemaName: string; TableName: string }[];
-  const option = (input.ReloadOption as string | undefined) ?? 'data-reload';
+  const arn = input.ReplicationConfigArn;
+  const tables = input.TablesToReload;
+  const option = input.ReloadOption ?? 'data-reload';
   if (tables.length === 0) throw new InvalidParameterValueException('TablesToReload must list at least one table');
   if (tables.length > 10) throw new InvalidParameterValueException('At most 10 tables can be reloaded at a time');
   await updateReplication(ctx, arn, (current, now) => {

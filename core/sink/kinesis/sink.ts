@@ -18,6 +18,9 @@
 // acknowledged `retryDeadlineMs` after its first failure fails the sink; so does
 // ResourceNotFoundException (the stream is missing), at once. A failed sink rejects
 // every pending and later write().
+//
+// Retries are logged with their reason (Powertools' `reason` key; `message` is reserved), at most
+// once per `retryLogIntervalMs`, the line counting the retries since the previous one.
 
 import { PutRecordsCommand, type PutRecordsCommandOutput, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import {
@@ -30,6 +33,7 @@ import {
   type RejectedRecord,
 } from './errors.js';
 import { Fifo } from '../../fifo.js';
+import { logger as defaultLogger } from '../../logger.js';
 
 /** The sink's input: one Kinesis record. */
 export interface KinesisRecord {
@@ -89,6 +93,10 @@ export interface KinesisSinkOptions {
   maxBufferedRecords?: number;
   /** write() waits while this many bytes are queued or in flight (default 64 MiB). */
   maxBufferedBytes?: number;
+  /** Where retries are logged (default: the process's Powertools logger). */
+  logger?: Pick<typeof defaultLogger, 'warn'>;
+  /** At most one retry line per this many ms (default 10 s); the first retry is logged at once. */
+  retryLogIntervalMs?: number;
   /** Test hooks. */
   random?: () => number;
   now?: () => number;
@@ -104,6 +112,7 @@ const DEFAULT_MAX_IN_FLIGHT = 4;
 const DEFAULT_RETRY_DEADLINE_MS = 120_000;
 const DEFAULT_BASE_DELAY_MS = 50;
 const DEFAULT_MAX_DELAY_MS = 5_000;
+const DEFAULT_RETRY_LOG_INTERVAL_MS = 10_000;
 
 /** Per-entry error codes that retrying cannot fix. */
 const FATAL_ENTRY_CODES = new Set([
@@ -214,6 +223,11 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const log = options.logger ?? defaultLogger;
+  const retryLogIntervalMs = options.retryLogIntervalMs ?? DEFAULT_RETRY_LOG_INTERVAL_MS;
+  /** Retries not yet logged (rate limit): calls retried as a whole, calls with failed entries, entries. */
+  const unlogged = { failedCalls: 0, partialCalls: 0, failedEntries: 0 };
+  let lastRetryLogAt = -Infinity;
 
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
     front: [], queue: new Fifo<Entry>(), busy: false, stalls: 0, windows: new Map(),
@@ -252,6 +266,27 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     buffered = 0;
     bufferedBytes = 0;
     for (const ws of [...active]) settle(ws, err);
+  }
+
+  /** One line per interval at most, never per record: the latest reason and the counts since the last line. */
+  function retryLogged(kind: 'call' | 'entries', reason: string, entries: number, delayMs: number): void {
+    if (kind === 'call') unlogged.failedCalls++;
+    else unlogged.partialCalls++;
+    unlogged.failedEntries += entries;
+    const t = now();
+    if (t - lastRetryLogAt < retryLogIntervalMs) return;
+    lastRetryLogAt = t;
+    log.warn(kind === 'call' ? 'Kinesis PutRecords failed; retrying' : 'Kinesis PutRecords refused records; retrying them', {
+      stream: streamName,
+      reason,
+      failedCalls: unlogged.failedCalls,
+      callsWithFailedRecords: unlogged.partialCalls,
+      failedRecords: unlogged.failedEntries,
+      retryInMs: Math.round(delayMs),
+    });
+    unlogged.failedCalls = 0;
+    unlogged.partialCalls = 0;
+    unlogged.failedEntries = 0;
   }
 
   function backoff(attempt: number): number {
@@ -368,6 +403,8 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     let resend: Entry[] | null = null;
     let resendKeys: Set<string> | null = null;
     let acked = 0;
+    let failed = 0;
+    let firstError = '';
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
       const errorCode = results[i]!.ErrorCode;
@@ -376,6 +413,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
         e.failures++;
         if (!e.firstFailureAt) e.firstFailureAt = t;
         e.lastError = `${errorCode}: ${results[i]!.ErrorMessage ?? ''}`;
+        if (failed++ === 0) firstError = e.lastError;
         if (FATAL_ENTRY_CODES.has(errorCode)) {
           throw new PutRecordsFailedError(streamName,
             `Kinesis PutRecords to stream '${streamName}' refused the record for partition key '${e.partitionKey}': ${e.lastError}`,
@@ -399,7 +437,9 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     // What is left in front (parked, or not reached) came after this batch.
     lane.front = lane.front.length > 0 ? resend.concat(lane.front) : resend;
     // Progress made: a short jittered pause; none: exponential back-off.
-    return Math.min(backoff(lane.stalls + 1), left);
+    const delay = Math.min(backoff(lane.stalls + 1), left);
+    retryLogged('entries', failed > 1 ? `${firstError} (and ${failed - 1} more)` : firstError, failed, delay);
+    return delay;
   }
 
   function callFailed(lane: Lane, batch: Entry[], err: unknown): number {
@@ -420,7 +460,9 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     lane.stalls++;
     const left = timeLeft(batch, t);
     lane.front = lane.front.length > 0 ? batch.concat(lane.front) : batch;
-    return Math.min(backoff(lane.stalls + 1), left);
+    const delay = Math.min(backoff(lane.stalls + 1), left);
+    retryLogged('call', message, batch.length, delay);
+    return delay;
   }
 
   async function runLane(lane: Lane): Promise<void> {

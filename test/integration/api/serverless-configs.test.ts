@@ -172,6 +172,13 @@ describe('replication configs', () => {
     });
     // The new identifier is taken, the old one is free again; endpoints in use cannot be deleted.
     expect(await createErr({ ReplicationConfigIdentifier: 'cfg-renamed' })).toMatchObject({ name: 'ResourceAlreadyExistsFault' });
+    // Renaming onto another config's identifier (ignoring case) is refused with the holder's ARN, as tasks are.
+    const holder = (await stack.dms.send(new CreateReplicationConfigCommand({ ...base(), ReplicationConfigIdentifier: 'cfg-holder' }))).ReplicationConfig!;
+    expect(await awsError(stack.dms.send(new ModifyReplicationConfigCommand({ ReplicationConfigArn: arn, ReplicationConfigIdentifier: 'CFG-HOLDER' })))).toMatchObject({
+      name: 'ResourceAlreadyExistsFault',
+      message: 'The specified replication config already exists',
+    });
+    await stack.dms.send(new DeleteReplicationConfigCommand({ ReplicationConfigArn: holder.ReplicationConfigArn }));
     expect(await awsError(stack.dms.send(new DeleteEndpointCommand({ EndpointArn: source2 })))).toMatchObject({ name: 'InvalidResourceStateFault' });
 
     const replication = (await stack.dms.send(new DescribeReplicationsCommand({ Filters: [{ Name: 'replication-config-arn', Values: [arn] }] }))).Replications![0];

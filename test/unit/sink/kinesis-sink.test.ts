@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { PutRecordsCommand, PutRecordsCommandOutput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import {
   createKinesisSink,
@@ -52,7 +53,7 @@ function fakeClient(respond: Responder = (call) => call.map(ok)) {
 
 function sinkWith(client: ReturnType<typeof fakeClient>, extra: Partial<KinesisSinkOptions> = {}) {
   return createKinesisSink({
-    client, streamName: 'orders', maxInFlight: 1, sleep: async () => {}, random: () => 0.5, ...extra,
+    client, streamName: 'orders', maxInFlight: 1, sleep: async () => {}, random: () => 0.5, logger: { warn: () => {} }, ...extra,
   });
 }
 
@@ -235,7 +236,7 @@ describe('retry selection and per-key order', () => {
       for (const k of keys) inFlightKeys.delete(k);
       return call.map(() => (random() < 0.4 ? throttled() : ok()));
     });
-    const sink = createKinesisSink({ client, streamName: 's', maxInFlight: 4, sleep: async () => {}, random });
+    const sink = createKinesisSink({ client, streamName: 's', maxInFlight: 4, sleep: async () => {}, random, logger: { warn: () => {} } });
     const records: KinesisRecord[] = [];
     for (let i = 0; i < 3000; i++) records.push(rec(`key-${i % 13}`, `${i % 13}:${Math.floor(i / 13)}`));
     const writes = [];
@@ -336,6 +337,61 @@ describe('whole-call failures', () => {
     const sink = sinkWith(client);
     await sink.write([rec('a', '1')]);
     expect(client.calls).toHaveLength(2);
+  });
+});
+
+describe('retry logging', () => {
+  afterEach(() => { vi.restoreAllMocks(); });
+
+  /** A real Powertools logger; its JSON lines (warnings go to stderr) as objects. */
+  function capturedLogger() {
+    const lines: Record<string, unknown>[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = String(chunk);
+      if (text.includes('"service":"sink-test"')) {
+        for (const l of text.split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+        return true;
+      }
+      return write(chunk, ...(rest as []));
+    });
+    return { logger: new Logger({ serviceName: 'sink-test' }), lines };
+  }
+
+  it('logs a whole-call failure with its reason under a key Powertools keeps', async () => {
+    const { logger, lines } = capturedLogger();
+    const client = fakeClient((call, i) => {
+      if (i === 0) throw awsError('ProvisionedThroughputExceededException', 400, 'Rate exceeded for stream orders');
+      return call.map(ok);
+    });
+    await sinkWith(client, { logger }).write([rec('a', '1'), rec('b', '2')]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'WARN',
+      message: 'Kinesis PutRecords failed; retrying',
+      stream: 'orders',
+      reason: 'ProvisionedThroughputExceededException: Rate exceeded for stream orders',
+      failedCalls: 1,
+      failedRecords: 2,
+    });
+  });
+
+  it('logs partial failures with the entry error, once per interval however many records fail', async () => {
+    const { logger, lines } = capturedLogger();
+    let t = 0;
+    // Every call refuses all of its entries but the first, 6 times in a row; 1 s passes per call.
+    const client = fakeClient((call, i) => {
+      t += 1000;
+      return call.map((_, j) => (i < 6 && j > 0 ? throttled() : ok()));
+    });
+    const records = Array.from({ length: 300 }, (_, i) => rec(`k${i}`, String(i)));
+    await sinkWith(client, { logger, now: () => t, retryLogIntervalMs: 2500 }).write(records);
+    expect(client.calls).toHaveLength(7);
+    // Retries after calls 1..6 at t = 1, 2, ..., 6 s: lines at 1 s, 4 s (the others within 2.5 s of a line).
+    expect(lines.map((l) => l.message)).toEqual(['Kinesis PutRecords refused records; retrying them', 'Kinesis PutRecords refused records; retrying them']);
+    expect(lines[0]).toMatchObject({ reason: 'ProvisionedThroughputExceededException: Rate exceeded (and 298 more)', callsWithFailedRecords: 1, failedRecords: 299 });
+    // The second line counts the retries since the first: calls 2, 3 and 4.
+    expect(lines[1]).toMatchObject({ callsWithFailedRecords: 3, failedRecords: 298 + 297 + 296 });
   });
 });
 
