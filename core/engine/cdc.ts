@@ -218,7 +218,7 @@ async function startPosition(ctx: RunContext, fresh: boolean): Promise<SourcePos
   const { source } = ctx;
   if (!fresh) return p.cdcResumePosition!;
   // Sources that keep the log per reader (PostgreSQL's slot) start keeping it now, if the full load did not.
-  if (source.retainChanges && p.retainedFrom === undefined) p.retainedFrom = await retain(source, ctx.env.task.ReplicationTaskArn);
+  if (source.retainChanges && p.retainedFrom === undefined) p.retainedFrom = await retain(source, ctx.env.task.ReplicationTaskArn, ctx.env.task._run?.type);
   const snapshots = Object.values(p.tableSnapshots ?? {});
   if (snapshots.length > 0) return snapshots.reduce((a, b) => (source.positions.compare(a, b) <= 0 ? a : b));
   const task = ctx.env.task;

@@ -1,7 +1,7 @@
 import type { TableMappings } from '../mapping/types.js';
 import type { TaskLog } from '../observe/task-log.js';
 import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
-import type { TaskDoc } from '../model/task.js';
+import type { StartType, TaskDoc } from '../model/task.js';
 import type { KinesisSettings, RecordFormatter } from '../record/formatter.js';
 import type { EffectiveSettings } from '../settings/index.js';
 import type { KinesisSink, RecordSink } from '../sink/kinesis/sink.js';
@@ -56,9 +56,11 @@ export interface RunContext {
 export class TaskFailure extends Error {}
 
 /** Source.retainChanges, its failure (e.g. a SlotName that does not exist) failing the task. */
-export async function retain(source: Source, readerId: string): Promise<string> {
+export async function retain(source: Source, readerId: string, startType: StartType | undefined): Promise<string> {
   try {
-    return await source.retainChanges!(readerId);
+    // A taken-over run is a resume; anything else starts over (AWS: "On restart (not resume) … the
+    // replication slot gets recreated", CHAP_Source.PostgreSQL).
+    return await source.retainChanges!(readerId, { restart: startType !== 'resume-processing' });
   } catch (e) {
     throw new TaskFailure((e as Error).message);
   }

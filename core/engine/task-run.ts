@@ -65,7 +65,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
       if (type === 'full-load-and-cdc' && state.progress.retainedFrom === undefined && source.retainChanges) {
         const { failures } = await source.checkPrerequisites({ cdc: true });
         if (failures.length > 0) throw new TaskFailure(failures.map((f) => f.message).join('; '));
-        state.progress.retainedFrom = await retain(source, env.task.ReplicationTaskArn);
+        state.progress.retainedFrom = await retain(source, env.task.ReplicationTaskArn, startType);
         await state.persist?.();
       }
       if (!state.progress.fullLoadDone) {

@@ -187,8 +187,10 @@ export interface Source {
    * read (PostgreSQL: creates its replication slot, or checks the one SlotName names); returns the
    * position from which changes are kept. Sources whose log is kept anyway (MySQL) leave it out.
    * A later `changes()` whose retained log is gone (slot dropped) fails instead of starting afresh.
+   * `restart`: the task starts over (not a resume): a log kept for an earlier run is released and
+   * kept afresh from now (PostgreSQL: the task's slot is dropped and recreated).
    */
-  retainChanges?(readerId: string): Promise<SourcePosition>;
+  retainChanges?(readerId: string, opts?: { restart?: boolean }): Promise<SourcePosition>;
   /** Releases source-side resources a task created (PostgreSQL: its replication slot) when the task is deleted. */
   dropTaskResources?(readerId: string): Promise<void>;
   /** Quotes an identifier for a WHERE fragment. */

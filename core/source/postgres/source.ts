@@ -185,8 +185,12 @@ export class PostgresSource implements Source {
     return this.cfg.slotName || slotNameFor(readerId);
   }
 
-  async retainChanges(readerId: string): Promise<SourcePosition> {
+  async retainChanges(readerId: string, opts: { restart?: boolean } = {}): Promise<SourcePosition> {
     const name = this.slotName(readerId);
+    // A restart (start-replication, reload-target) recreates the task's own slot: "On restart (not
+    // resume) … the replication slot gets recreated" (CHAP_Source.PostgreSQL). Changes made while the
+    // task was stopped are then not replayed. A SlotName slot is the user's and is kept.
+    if (opts.restart && !this.cfg.slotName) await this.dropTaskResources(readerId);
     let s = await this.slot(name);
     if (!s && this.cfg.slotName) {
       // "If the specified slot doesn't exist or the task doesn't have a valid CdcStartPosition setting, DMS raises an error" (API: SlotName).
@@ -315,11 +319,23 @@ interface OpenTxn {
   meta: TransactionMeta | null;
 }
 
-function toRow(cols: TdColumn[]): SourceRow {
+/**
+ * A decoded tuple → a row. An UPDATE that leaves a TOASTed value unchanged does not carry it
+ * (test_decoding: `unchanged-toast-datum`). With REPLICA IDENTITY FULL the old tuple (`old`) holds it
+ * and the value is taken from there (the column did not change). Otherwise it is NULL, as AWS DMS
+ * emits it: "Most CDC tools assume that if a column is missing in the WAL, it must be NULL. This is
+ * true for … AWS DMS" (artie.com, "Why TOAST columns break Postgres CDC"); AWS's workaround for
+ * missing old values is REPLICA IDENTITY FULL (CHAP_Source.PostgreSQL). So the column is left out
+ * of the record, or `null` with IncludeNullAndEmpty.
+ */
+function toRow(cols: TdColumn[], old?: SourceRow | null): SourceRow {
   const row: SourceRow = {};
   for (const c of cols) {
     const v = c.value;
-    if (v === UNCHANGED_TOAST) continue; // not sent by the server; left out of the record
+    if (v === UNCHANGED_TOAST) {
+      row[c.name] = old && c.name in old ? old[c.name]! : null;
+      continue;
+    }
     row[c.name] = v !== null && c.type === 'bytea' ? byteaValue(v) : v;
   }
   return row;
@@ -478,9 +494,9 @@ class PgChangeStream implements ChangeStream {
       if (!hasKey && !m.oldKey) return;
       if (m.op === 'update') {
         if (!m.newTuple) return;
-        after = toRow(m.newTuple);
         // Only the key's old values exist (when the key changed): AWS's before-image is then that, else {}.
         before = m.oldKey ? toRow(m.oldKey) : {};
+        after = toRow(m.newTuple, m.oldKey ? before : null);
       } else {
         if (!m.oldKey) return;
         before = toRow(m.oldKey);
