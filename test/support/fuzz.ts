@@ -4,7 +4,7 @@
 import model from '../../core/api/dms-model.json' with { type: 'json' };
 import { IMPLEMENTED_OPERATIONS } from '../../core/api/index.js';
 import { ROLE_ARN } from './dms.js';
-import { random } from './cdc-writer.js';
+import { seededRandom as random } from './random.js';
 
 export const DMS_PREFIX = 'AmazonDMSv20160101';
 const MODEL_OPERATIONS = Object.keys(model.operations);

@@ -2,12 +2,13 @@
 // free TCP port on 127.0.0.1. Never touches a system server on 3306.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, readFile } from 'node:fs/promises';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { freePort } from '../../handlers/embedded.js';
+import { killOnExit, removeOnExit } from './children.js';
 
 const execFileP = promisify(execFile);
 
@@ -40,44 +41,23 @@ export interface StartMariaDbOptions {
 const MARIADBD = '/usr/sbin/mariadbd';
 const INSTALL_DB = '/usr/bin/mariadb-install-db';
 
-const live = new Set<ChildProcess>();
-/** Temp dirs of instances not yet stopped: removed at process exit. */
-const bases = new Set<string>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  const killAll = () => {
-    for (const c of live) {
-      try { c.kill('SIGKILL'); } catch { /* ignore */ }
-    }
-    for (const b of bases) {
-      try { rmSync(b, { recursive: true, force: true }); } catch { /* ignore */ }
-    }
-  };
-  process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => { killAll(); process.exit(130); });
-  }
-}
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<MariaDb> {
-  installExitHook();
   const base = await mkdtemp(join(tmpdir(), 'dmslite-mariadb-'));
-  bases.add(base);
+  const forget = removeOnExit(base);
   try {
-    return await startIn(base, opts);
+    return await startIn(base, opts, forget);
   } catch (err) {
-    bases.delete(base);
+    forget();
     await rm(base, { recursive: true, force: true }).catch(() => undefined);
     throw err;
   }
 }
 
-async function startIn(base: string, opts: StartMariaDbOptions): Promise<MariaDb> {
+async function startIn(base: string, opts: StartMariaDbOptions, forget: () => void): Promise<MariaDb> {
   const binlog = opts.binlog ?? true;
   const datadir = join(base, 'data');
   const socket = join(base, 'mysqld.sock');
@@ -135,9 +115,9 @@ async function startIn(base: string, opts: StartMariaDbOptions): Promise<MariaDb
     const c = spawn(MARIADBD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     c.stderr?.on('data', (d) => { stderr += String(d); if (stderr.length > 20000) stderr = stderr.slice(-20000); });
-    live.add(c);
+    killOnExit(c);
     let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-    c.on('exit', (code, signal) => { exited = { code, signal }; live.delete(c); });
+    c.on('exit', (code, signal) => { exited = { code, signal };  });
     child = c;
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -197,7 +177,7 @@ async function startIn(base: string, opts: StartMariaDbOptions): Promise<MariaDb
     async stop(): Promise<void> {
       await shutdown(false); // the datadir is thrown away: no need for a clean InnoDB shutdown
       await rm(base, { recursive: true, force: true });
-      bases.delete(base);
+      forget();
     },
   };
 

@@ -3,12 +3,13 @@
 // Never touches a system server on 5432.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../../handlers/embedded.js';
+import { killOnExit, removeOnExit } from './children.js';
 
 const execFileP = promisify(execFile);
 
@@ -36,23 +37,6 @@ export interface StartPostgresOptions {
   settings?: Record<string, string>;
 }
 
-const live = new Set<ChildProcess>();
-const bases = new Set<string>();
-let hooked = false;
-function installExitHook(): void {
-  if (hooked) return;
-  hooked = true;
-  const killAll = () => {
-    for (const c of live) {
-      try { c.kill('SIGKILL'); } catch { /* ignore */ }
-    }
-    for (const b of bases) {
-      try { rmSync(b, { recursive: true, force: true }); } catch { /* ignore */ }
-    }
-  };
-  process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { killAll(); process.exit(130); });
-}
 
 /** The newest installed server's bin directory (/usr/lib/postgresql/<v>/bin). */
 export async function postgresBinDir(): Promise<string> {
@@ -74,11 +58,10 @@ function postgresIds(): { uid: number; gid: number } | null {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Postgres> {
-  installExitHook();
   const bin = await postgresBinDir();
   const ids = postgresIds();
   const base = await mkdtemp(join(tmpdir(), 'dmslite-pg-'));
-  bases.add(base);
+  const forget = removeOnExit(base);
   const datadir = join(base, 'data');
   const pwfile = join(base, 'pw');
   const runAs = ids ? { uid: ids.uid, gid: ids.gid } : {};
@@ -94,7 +77,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (err) {
-    bases.delete(base);
+    forget();
     await rm(base, { recursive: true, force: true }).catch(() => undefined);
     throw err;
   }
@@ -138,9 +121,9 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     const c = spawn(join(bin, 'postgres'), args, { ...runAs, cwd: base, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     c.stderr?.on('data', (d) => { stderr += String(d); if (stderr.length > 20000) stderr = stderr.slice(-20000); });
-    live.add(c);
+    killOnExit(c);
     let exited: unknown = null;
-    c.on('exit', (code, signal) => { exited = { code, signal }; live.delete(c); });
+    c.on('exit', (code, signal) => { exited = { code, signal };  });
     child = c;
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -210,7 +193,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     async stop() {
       await shutdown('SIGKILL');
       await rm(base, { recursive: true, force: true }).catch(() => undefined);
-      bases.delete(base);
+      forget();
     },
   };
   try {

@@ -37,6 +37,8 @@ export interface RunnerProcess {
   output(): string;
   /** The JSON log lines of the runner (Powertools logger). */
   logs(): Array<Record<string, unknown>>;
+  /** Whether this runner logged that it claimed the task. */
+  claimed(taskArn: string): boolean;
   /** SIGTERM (graceful: leases released) and wait for the exit; SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
@@ -128,6 +130,7 @@ export async function startRunnerProcess(opts: RunnerProcessOptions): Promise<Ru
       }
       return lines;
     },
+    claimed: (taskArn) => proc.logs().some((l) => l.message === 'task claimed' && l.taskArn === taskArn),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       proc.kill('SIGTERM');

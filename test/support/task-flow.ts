@@ -12,6 +12,23 @@ import {
 
 import { readAllRecords } from './kinesis.js';
 
+/**
+ * Polls `check` until it holds; `tolerant`: a throwing check counts as not yet (e.g. a stack between
+ * lives).
+ */
+export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000, opts: { intervalMs?: number; tolerant?: boolean } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      if (!opts.tolerant) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
+  }
+}
+
 export async function describeTask(dms: DatabaseMigrationServiceClient, arn: string): Promise<ReplicationTask> {
   const out = await dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [arn] }] }));
   return out.ReplicationTasks![0];

@@ -12,11 +12,9 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import model from '../../../core/api/dms-model.json' with { type: 'json' };
-import { IMPLEMENTED_OPERATIONS } from '../../../core/api/index.js';
 import { ROLE_ARN, awsError, streamArn } from '../../support/dms.js';
 import { TEST_CREDENTIALS, startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { seededRandom as rng } from '../../support/random.js';
+import { fuzzer } from '../../support/fuzz.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -283,83 +281,15 @@ describe('other services on the same port', () => {
 
 // ------------------------------------------------------------------ fuzz
 
-const OPERATIONS = Object.keys(model.operations);
-const SHAPES = model.shapes as Record<string, { t: string; m?: Record<string, string> }>;
-
 describe('fuzz', () => {
   it('200 random bodies and targets get 200 or an AWS-shaped 400, never an internal failure', async () => {
     const seed = Number(process.env.DMSLITE_FUZZ_SEED ?? 20240102);
-    const r = rng(seed);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
-    // Header values must be printable ASCII (fetch refuses others); bodies get any UTF-16 unit.
-    const ascii = (max = 12) => Array.from({ length: Math.floor(r() * max) }, () => String.fromCharCode(33 + Math.floor(r() * 94))).join('');
-    const text = (max = 12) => Array.from({ length: Math.floor(r() * max) }, () => String.fromCharCode(r() < 0.9 ? 32 + Math.floor(r() * 95) : Math.floor(r() * 0xffff))).join('');
-    const value = (depth: number): unknown => {
-      const k = Math.floor(r() * (depth > 2 ? 6 : 9));
-      switch (k) {
-        case 0: return null;
-        case 1: return r() < 0.5;
-        case 2: return Math.floor(r() * 2000) - 1000;
-        case 3: return r() * 1e6;
-        case 4: return text();
-        case 5: return pick(['source', 'target', 'kinesis', 'mysql', 'arn:aws:dms:us-east-1:000000000000:endpoint:X', 'dms.t3.micro', '{"rules":[]}', '2020-01-01T00:00:00', 'full-load']);
-        case 6: return Array.from({ length: Math.floor(r() * 4) }, () => value(depth + 1));
-        case 7:
-        case 8: return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [pick(['Name', 'Values', 'Key', '__proto__', 'constructor', text(6)]), value(depth + 1)]));
-      }
-      return null;
-    };
-    const STRINGS = ['source', 'target', 'kinesis', 'mysql', 'mariadb', 'json', 'full-load', 'cdc', 'start-replication', 'dms.t3.micro', '3.5.3',
-      'arn:aws:dms:us-east-1:000000000000:endpoint:X', 'arn:aws:dms:us-east-1:000000000000:task:X', 'arn:aws:dms:us-east-1:000000000000:rep:X',
-      'arn:aws:kinesis:us-east-1:000000000000:stream/s', ROLE_ARN, '{"rules":[]}', '{"rules": }', '{}', '{"Logging":{"EnableLogging":true}}',
-      'endpoint-arn', 'endpoint-id', 'replication-task-id', 'mysql-bin.000001:4', 'server_time:2020-01-01T00:00:00', 'fuzz-id', '127.0.0.1', ''];
-    /** Mostly well-typed values for a model shape, so the garbage gets past validation into the operations. */
-    const typed = (shapeName: string, depth: number): unknown => {
-      const shape = SHAPES[shapeName] as { t: string; m?: Record<string, string>; i?: string; e?: string[] } | undefined;
-      if (!shape || r() < 0.1 || depth > 3) return value(depth);
-      switch (shape.t) {
-        case 's': return shape.e && r() < 0.8 ? pick(shape.e) : r() < 0.7 ? pick(STRINGS) : text(20);
-        case 'i': return pick([0, 1, 20, 100, 3306, -1, 1e9]);
-        case 'd': return r() * 100;
-        case 'b': return r() < 0.5;
-        case 't': return pick([0, 1590524772.505, '2020-01-01T00:00:00Z']);
-        case 'l': return Array.from({ length: Math.floor(r() * 3) }, () => typed(shape.i!, depth + 1));
-        case 'o': return Object.fromEntries(Object.entries(shape.m ?? {}).filter(() => r() < 0.6).map(([k, v]) => [k, typed(v, depth + 1)]));
-      }
-      return value(depth);
-    };
-    const memberInput = (op: string): unknown => {
-      const shapeName = (model.operations as Record<string, string | null>)[op];
-      return shapeName ? typed(shapeName, 0) : value(0);
-    };
-    const targets = (): string | undefined => {
-      switch (Math.floor(r() * 14)) {
-        case 0: return undefined;
-        case 1: return ascii(30);
-        case 2: return `${DMS}.${ascii(20)}`;
-        case 3: return `${DMS}.${pick(['toString', '__proto__', 'constructor', 'valueOf', '', '.', 'CreateEndpoint.x'])}`;
-        case 4: return pick(['AmazonSQS.ListQueues', 'AmazonDMSv20160101', 'DMS.CreateEndpoint', '.', ' ', `${DMS} .DescribeEndpoints`]);
-        case 5: return `${DMS}.${pick(OPERATIONS)}`;
-        default: return `${DMS}.${pick(IMPLEMENTED_OPERATIONS)}`;
-      }
-    };
-    const bodies = (op: string | undefined): string | undefined => {
-      switch (Math.floor(r() * 6)) {
-        case 0: return undefined;
-        case 1: return text(200);
-        case 2: return JSON.stringify(value(0));
-        case 3: return JSON.stringify(memberInput(op ?? '')).slice(0, Math.floor(r() * 200));
-        default: return JSON.stringify(memberInput(op ?? ''));
-      }
-    };
-
+    const f = fuzzer(seed);
     const seen = new Map<string, number>();
     const count = Number(process.env.DMSLITE_FUZZ_COUNT ?? 200);
     for (let i = 0; i < count; i++) {
-      const target = targets();
-      const op = target?.startsWith(`${DMS}.`) ? target.slice(DMS.length + 1) : undefined;
-      const body = bodies(op);
-      const res = await call(target, body, r() < 0.5 ? { region: pick(['us-east-1', 'eu-west-1']) } : {});
+      const { target, body, region } = f.next();
+      const res = await call(target, body, region ? { region } : {});
       const context = `#${i} seed=${seed} target=${JSON.stringify(target)} body=${JSON.stringify(body)} -> ${res.status} ${res.text.slice(0, 300)}`;
       expect([200, 400], context).toContain(res.status);
       expect(res.headers.get('content-type'), context).toBe('application/x-amz-json-1.1');

@@ -7,7 +7,7 @@ import { createStream, readBody, startKinesalite, type KinesisServer } from '../
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startRunnerProcess, type RunnerProcess } from '../../support/runner-process.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { startTask, tableStatistics, waitForStatus } from '../../support/task-flow.js';
+import { startTask, tableStatistics, waitForStatus, waitUntil } from '../../support/task-flow.js';
 
 // One transaction of 1,000,000 rows (INSERT ... SELECT from MariaDB's sequence engine) through a
 // runner in its own process: every row arrives once, and the runner's peak RSS stays bounded.
@@ -149,10 +149,10 @@ describe('CDC memory', () => {
     await startTask(stack.dms, arn);
     await waitForStatus(stack.dms, arn, ['running']);
     const tally = proxy.tally;
-    await until('the control records', () => tally.control >= 2, 30_000);
+    await waitUntil('the control records', () => tally.control >= 2, 30_000);
 
     await db.query(`INSERT INTO mem.big SELECT seq, seq % 1000, CONCAT('name-', seq), REPEAT('x', 32) FROM mem.seq_1_to_${ROWS}`);
-    await until(`${ROWS} records`, () => tally.inserts >= ROWS, 200_000);
+    await waitUntil(`${ROWS} records`, () => tally.inserts >= ROWS, 200_000);
     // Anything beyond (duplicates, strays) shows up here.
     await new Promise((r) => setTimeout(r, 1000));
 
@@ -172,17 +172,9 @@ describe('CDC memory', () => {
 
     // Statistics reach the runner's next heartbeat.
     let stats = await tableStatistics(stack.dms, arn);
-    await until('the statistics', async () => (stats = await tableStatistics(stack.dms, arn))[0]?.AppliedInserts === ROWS, 30_000);
+    await waitUntil('the statistics', async () => (stats = await tableStatistics(stack.dms, arn))[0]?.AppliedInserts === ROWS, 30_000);
     expect(stats.map((s) => [s.TableName, s.Inserts, s.AppliedInserts, s.Updates, s.Deletes])).toEqual([['big', ROWS, ROWS, 0, 0]]);
     await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
     expect(await waitForStatus(stack.dms, arn, ['stopped', 'failed'])).toMatchObject({ Status: 'stopped', StopReason: 'Stop Reason NORMAL' });
   });
 });
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -245,19 +245,22 @@ describe('buildTablePlan: selection data, settings, object mapping', () => {
   });
 });
 
-describe('buildTablePlan: throughput', () => {
-  it('transforms 100k rows well within a second', () => {
+// Speed is measured by `npm run bench:full-load`, never by a timed assertion; this checks the compiled
+// plan keeps giving the same rows over many calls (it caches per-row work).
+describe('buildTablePlan: many rows', () => {
+  it('transforms 100k rows, each with the renamed columns and the computed one', () => {
     const src = tableDef('s', 't', Array.from({ length: 10 }, (_, i) => col(`c${i}`)), ['c0']);
     const p = planFor(src,
       tr('convert-uppercase', 'column', { 'schema-name': '%', 'table-name': '%', 'column-name': '%' }),
       tr('add-column', 'column', { 'schema-name': '%', 'table-name': '%' }, { value: 'sum', expression: '$c1 + $c2', 'data-type': { type: 'int8' } }));
-    const r: Record<string, number> = {};
-    for (let i = 0; i < 10; i++) r[`c${i}`] = i;
-    const t0 = performance.now();
     let n = 0;
-    for (let i = 0; i < 100_000; i++) n += Object.keys(p.toTargetRow(r)).length;
-    const ms = performance.now() - t0;
+    for (let i = 0; i < 100_000; i++) {
+      const r: Record<string, number> = {};
+      for (let c = 0; c < 10; c++) r[`c${c}`] = i + c;
+      const out = p.toTargetRow(r);
+      n += Object.keys(out).length;
+      if (i % 9973 === 0) expect(out).toMatchObject({ C0: i, C9: i + 9, sum: 2 * i + 3 });
+    }
     expect(n).toBe(1_100_000);
-    expect(ms).toBeLessThan(1000);
   });
 });
