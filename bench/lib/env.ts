@@ -12,8 +12,8 @@ import { startMariaDb, type MariaDb } from '../../test/support/mariadb.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export interface BenchEnv {
-  db: MariaDb;
+/** What every benchmark runs against: DynamoDB Local, kinesalite and the DMS API (no source database). */
+export interface BenchServices {
   ddb: EmbeddedService;
   kin: EmbeddedService;
   stack: LocalStack;
@@ -21,6 +21,10 @@ export interface BenchEnv {
   kinesisEndpoint: string;
   tableName: string;
   stop(): Promise<void>;
+}
+
+export interface BenchEnv extends BenchServices {
+  db: MariaDb;
 }
 
 const live: ChildProcess[] = [];
@@ -45,12 +49,20 @@ export function log(msg: string): void {
 }
 
 export async function startBenchEnv(opts: { mariadbArgs?: string[] } = {}): Promise<BenchEnv> {
+  const [db, services] = await Promise.all([startMariaDb({ extraArgs: opts.mariadbArgs ?? [] }), startBenchServices()]);
+  return {
+    ...services,
+    db,
+    async stop() {
+      await services.stop();
+      await db.stop().catch(() => undefined);
+    },
+  };
+}
+
+export async function startBenchServices(): Promise<BenchServices> {
   hookExit();
-  const [db, ddb, kin] = await Promise.all([
-    startMariaDb({ extraArgs: opts.mariadbArgs ?? [] }),
-    startDynamoDbLocal(),
-    startKinesalite(),
-  ]);
+  const [ddb, kin] = await Promise.all([startDynamoDbLocal(), startKinesalite()]);
   live.push(ddb.process, kin.process);
   const tableName = `dmslite-bench-${randomBytes(3).toString('hex')}`;
   process.env.AWS_ENDPOINT_URL_DYNAMODB = ddb.endpoint;
@@ -65,7 +77,6 @@ export async function startBenchEnv(opts: { mariadbArgs?: string[] } = {}): Prom
     credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'secret' },
   });
   return {
-    db,
     ddb,
     kin,
     stack,
@@ -75,7 +86,7 @@ export async function startBenchEnv(opts: { mariadbArgs?: string[] } = {}): Prom
     async stop() {
       dms.destroy();
       await stack.stop().catch(() => undefined);
-      await Promise.all([db.stop(), ddb.stop(), kin.stop()].map((p) => p.catch(() => undefined)));
+      await Promise.all([ddb.stop(), kin.stop()].map((p) => p.catch(() => undefined)));
     },
   };
 }
@@ -100,7 +111,7 @@ function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
 }
 
 /** `node --import tsx handlers/runner.ts` with the API's environment. */
-export async function startRunnerProcess(env: BenchEnv): Promise<RunnerProcess> {
+export async function startRunnerProcess(env: BenchServices): Promise<RunnerProcess> {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ENDPOINT_URL_DYNAMODB: env.ddb.endpoint,

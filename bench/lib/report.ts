@@ -11,13 +11,14 @@ export interface Machine {
   cpu: string;
   memoryGiB: number;
   node: string;
-  mariadb: string;
+  /** The source server, e.g. `MariaDB 11.4.2`. */
+  source: string;
   commit: string;
   /** 1-minute load averages sampled every 5 s during the run (the machines are shared). */
   load: number[];
 }
 
-export function machine(mariadbVersion: string): Machine {
+export function machine(sourceVersion: string, sourceName = 'MariaDB'): Machine {
   let nproc = cpus().length;
   try {
     nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || nproc;
@@ -32,7 +33,7 @@ export function machine(mariadbVersion: string): Machine {
     cpu: cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown',
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
-    mariadb: mariadbVersion,
+    source: `${sourceName} ${sourceVersion}`,
     commit,
     load: startLoadSampler(),
   };
@@ -46,7 +47,7 @@ function startLoadSampler(): number[] {
 
 export function machineLine(m: Machine): string {
   const mean = m.load.reduce((a, b) => a + b, 0) / m.load.length;
-  return `${m.date} · nproc ${m.nproc} (${m.cpu}) · ${m.memoryGiB} GiB · Node ${m.node} · MariaDB ${m.mariadb} · `
+  return `${m.date} · nproc ${m.nproc} (${m.cpu}) · ${m.memoryGiB} GiB · Node ${m.node} · ${m.source} · `
     + `dmslite ${m.commit} · 1-min load average during the run ${mean.toFixed(1)} (${Math.min(...m.load).toFixed(1)}–${Math.max(...m.load).toFixed(1)})`;
 }
 
