@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys the dmslite DMS API to LocalStack (or any AWS-compatible endpoint) with the AWS CLI only:
-# the DynamoDB state table, the API Lambda from dist/api.zip, an API Gateway HTTP API with route
-# POST / (AWS_PROXY, payload 2.0, stage $default auto-deployed) and the permission for it to invoke
+# the DynamoDB state table, the API Lambda from dist/api.zip, an API Gateway REST API (POST / and
+# ANY /{proxy+}, AWS_PROXY, payload 1.0, stage $DMSLITE_STAGE) and the permission for it to invoke
 # the Lambda. Safe to run again: what exists is kept (the function code and settings are updated).
 # Prints progress on stderr and the DMS endpoint URL alone on stdout:
 #   npm run build && DMS_URL=$(infra/localstack/deploy.sh)
@@ -11,6 +11,7 @@
 #   ENDPOINT_URL          the emulator's endpoint                        (http://localhost:4566)
 #   AWS_REGION            region of every resource                       (AWS_DEFAULT_REGION, else us-east-1)
 #   DMSLITE_NAME          name of the function (NAME-api) and API (NAME) (dmslite)
+#   DMSLITE_STAGE         the REST API's stage, part of its URL          (dms, template.yaml's RestStageName)
 #   DMSLITE_TABLE         the state table                                (dmslite-state)
 #   DMSLITE_API_ZIP       the Lambda zip                                 (dist/api.zip of this repo)
 #   DMSLITE_ACCOUNT_ID, DMSLITE_SECRET_KEY, DMSLITE_CREATE_DELAY_MS, DMSLITE_LOG_LEVEL,
@@ -26,6 +27,7 @@ REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}"
 NAME="${DMSLITE_NAME:-dmslite}"
 TABLE="${DMSLITE_TABLE:-dmslite-state}"
 ZIP="${DMSLITE_API_ZIP:-$here/../../dist/api.zip}"
+STAGE="${DMSLITE_STAGE:-dms}"
 FUNCTION="$NAME-api"
 ROLE="lambda-role"
 STATEMENT_ID="$NAME-apigateway-invoke"
@@ -98,53 +100,42 @@ else
 fi
 function_arn="arn:aws:lambda:$REGION:$account:function:$FUNCTION"
 
-# --- the HTTP API: POST / -> the function. A new API gets its integration, route and stage at
-# once; an existing one is checked piece by piece.
-api="$(awsx apigatewayv2 get-apis --query "Items[?Name=='$NAME'] | [0].[ApiId, ApiEndpoint]")"
-read -r api_id url <<<"$api"
+# --- the REST API (v1: in LocalStack's free edition; HTTP APIs are a Pro feature), as template.yaml's
+# ApiType=REST: POST / -> the function (AWS_PROXY, payload 1.0), and a {proxy+} resource (ANY) so any
+# other path reaches the function too and gets its AWS-shaped answer. Stage $STAGE, deployed each run.
+api_id="$(awsx apigateway get-rest-apis --query "items[?name=='$NAME'] | [0].id")"
 api_created=false
 if [[ -z "$api_id" || "$api_id" == "None" ]]; then
-  api="$(awsx apigatewayv2 create-api --name "$NAME" --protocol-type HTTP --query '[ApiId, ApiEndpoint]')"
-  read -r api_id url <<<"$api"
+  api_id="$(awsx apigateway create-rest-api --name "$NAME" --endpoint-configuration types=REGIONAL --query id)"
   api_created=true
-  log "HTTP API $NAME created ($api_id)"
+  log "REST API $NAME created ($api_id)"
 else
-  log "HTTP API $NAME exists ($api_id)"
+  log "REST API $NAME exists ($api_id)"
 fi
-
-integration_id=None
-if [[ "$api_created" == false ]]; then
-  integration_id="$(awsx apigatewayv2 get-integrations --api-id "$api_id" \
-    --query "Items[?IntegrationUri=='$function_arn'].IntegrationId | [0]")"
+read -r root_id proxy_id <<<"$(awsx apigateway get-resources --rest-api-id "$api_id" \
+  --query "[items[?path=='/'].id | [0], items[?path=='/{proxy+}'].id | [0]]")"
+proxy_created=false
+if [[ -z "$proxy_id" || "$proxy_id" == "None" ]]; then
+  proxy_id="$(awsx apigateway create-resource --rest-api-id "$api_id" --parent-id "$root_id" --path-part '{proxy+}' --query id)"
+  proxy_created=true
+  log "resource /{proxy+} created"
 fi
-if [[ -z "$integration_id" || "$integration_id" == "None" ]]; then
-  integration_id="$(awsx apigatewayv2 create-integration --api-id "$api_id" \
-    --integration-type AWS_PROXY --integration-method POST --integration-uri "$function_arn" \
-    --payload-format-version 2.0 --query IntegrationId)"
-  log "integration $integration_id created"
-fi
-
-route="None None"
-if [[ "$api_created" == false ]]; then
-  route="$(awsx apigatewayv2 get-routes --api-id "$api_id" --query "Items[?RouteKey=='POST /'] | [0].[RouteId, Target]")"
-fi
-read -r route_id route_target <<<"$route"
-if [[ -z "$route_id" || "$route_id" == "None" ]]; then
-  awsx apigatewayv2 create-route --api-id "$api_id" --route-key 'POST /' --target "integrations/$integration_id" >/dev/null
-  log "route POST / created"
-elif [[ "$route_target" != "integrations/$integration_id" ]]; then
-  awsx apigatewayv2 update-route --api-id "$api_id" --route-id "$route_id" --target "integrations/$integration_id" >/dev/null
-  log "route POST / now targets integration $integration_id"
-fi
-
-stage=None
-if [[ "$api_created" == false ]]; then
-  stage="$(awsx apigatewayv2 get-stages --api-id "$api_id" --query "Items[?StageName=='\$default'].StageName | [0]")"
-fi
-if [[ -z "$stage" || "$stage" == "None" ]]; then
-  awsx apigatewayv2 create-stage --api-id "$api_id" --stage-name "\$default" --auto-deploy >/dev/null
-  log "stage \$default created (auto-deploy)"
-fi
+invocation_uri="arn:aws:apigateway:$REGION:lambda:path/2015-03-31/functions/$function_arn/invocations"
+# The method when missing; the integration always (put-integration replaces it: a new function ARN is picked up).
+route() {
+  local resource_id="$1" method="$2" path="$3" new="$4"
+  if [[ "$new" == true ]] || ! awsx apigateway get-method --rest-api-id "$api_id" --resource-id "$resource_id" --http-method "$method" >/dev/null 2>&1; then
+    awsx apigateway put-method --rest-api-id "$api_id" --resource-id "$resource_id" --http-method "$method" \
+      --authorization-type NONE >/dev/null
+    log "method $method $path created"
+  fi
+  awsx apigateway put-integration --rest-api-id "$api_id" --resource-id "$resource_id" --http-method "$method" \
+    --type AWS_PROXY --integration-http-method POST --uri "$invocation_uri" >/dev/null
+}
+route "$root_id" POST / "$api_created"
+route "$proxy_id" ANY '/{proxy+}' "$proxy_created"
+awsx apigateway create-deployment --rest-api-id "$api_id" --stage-name "$STAGE" >/dev/null
+log "stage $STAGE deployed"
 
 # --- API Gateway may invoke the function (replaced on a known function, so a new API id is picked up)
 if [[ "$function_created" == false ]]; then
@@ -152,7 +143,9 @@ if [[ "$function_created" == false ]]; then
 fi
 awsx lambda add-permission --function-name "$FUNCTION" --statement-id "$STATEMENT_ID" \
   --action lambda:InvokeFunction --principal apigateway.amazonaws.com \
-  --source-arn "arn:aws:execute-api:$REGION:$account:$api_id/*/*/" >/dev/null
+  --source-arn "arn:aws:execute-api:$REGION:$account:$api_id/*" >/dev/null
 
-log "DMS API ready: $url/  (aws dms ... --endpoint-url $url/)"
-printf '%s/\n' "$url"
+# LocalStack's path-style invoke URL (every version; no DNS for *.execute-api.localhost needed).
+url="$ENDPOINT_URL/restapis/$api_id/$STAGE/_user_request_/"
+log "DMS API ready: $url  (aws dms ... --endpoint-url $url)"
+printf '%s\n' "$url"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Removes what deploy.sh created: the HTTP API(s) named $DMSLITE_NAME, the function, the state
+# Removes what deploy.sh created: the REST API(s) named $DMSLITE_NAME, the function, the state
 # table, and the lambda-role if deploy.sh made it. Safe to run again: what is gone is skipped.
 # Same environment as deploy.sh (ENDPOINT_URL, AWS_REGION, DMSLITE_NAME, DMSLITE_TABLE).
 set -euo pipefail
@@ -20,11 +20,11 @@ awsx() { aws --endpoint-url "$ENDPOINT_URL" --region "$REGION" --output text "$@
 log "tearing down $NAME at $ENDPOINT_URL ($REGION)"
 # A plain assignment, so an unreachable endpoint stops the script here (set -e) rather than
 # every later lookup reporting its resource as gone.
-api_ids="$(awsx apigatewayv2 get-apis --query "Items[?Name=='$NAME'].ApiId")"
+api_ids="$(awsx apigateway get-rest-apis --query "items[?name=='$NAME'].id")"
 for api_id in $api_ids; do
   [[ "$api_id" == "None" ]] && continue
-  awsx apigatewayv2 delete-api --api-id "$api_id"
-  log "HTTP API $api_id deleted"
+  awsx apigateway delete-rest-api --rest-api-id "$api_id"
+  log "REST API $api_id deleted"
 done
 
 if awsx lambda get-function --function-name "$FUNCTION" >/dev/null 2>&1; then

@@ -32,7 +32,7 @@ const scriptEnv = () => ({
 });
 
 async function script(path: string) {
-  const out = await run('bash', [join(REPO, path)], { cwd: REPO, env: scriptEnv(), timeoutMs: 60_000 });
+  const out = await run('bash', [join(REPO, path)], { cwd: REPO, env: scriptEnv(), timeoutMs: 150_000 });
   if (out.code !== 0) throw new Error(`${path} exited ${out.code}:\n${out.stderr}\n${out.stdout}`);
   return out;
 }
@@ -43,7 +43,7 @@ const INSPECT = `
 import boto3, json, sys
 endpoint, region, name, table, function = sys.argv[1:6]
 c = lambda svc: boto3.client(svc, endpoint_url=endpoint, region_name=region, aws_access_key_id='test', aws_secret_access_key='test')
-ddb, lam, apigw, iam = c('dynamodb'), c('lambda'), c('apigatewayv2'), c('iam')
+ddb, lam, apigw, iam = c('dynamodb'), c('lambda'), c('apigateway'), c('iam')
 def get(f, **kw):
     try: return f(**kw)
     except Exception as e:
@@ -58,11 +58,15 @@ out = {
   'policy': json.loads((get(lam.get_policy, FunctionName=function) or {}).get('Policy', 'null')),
   'apis': [],
 }
-for a in apigw.get_apis()['Items']:
-    if a['Name'] != name: continue
-    i = a['ApiId']
-    out['apis'].append({'id': i, 'endpoint': a['ApiEndpoint'], 'routes': apigw.get_routes(ApiId=i)['Items'],
-        'integrations': apigw.get_integrations(ApiId=i)['Items'], 'stages': apigw.get_stages(ApiId=i)['Items']})
+for a in apigw.get_rest_apis()['items']:
+    if a['name'] != name: continue
+    i = a['id']
+    methods = []
+    for r in apigw.get_resources(restApiId=i)['items']:
+        for m in (r.get('resourceMethods') or {}):
+            methods.append({'path': r['path'], 'method': m, 'integration': apigw.get_integration(restApiId=i, resourceId=r['id'], httpMethod=m)})
+    out['apis'].append({'id': i, 'methods': sorted(methods, key=lambda m: m['path']), 'stages': apigw.get_stages(restApiId=i)['item'],
+        'deployments': apigw.get_deployments(restApiId=i)['items']})
 print(json.dumps(out, default=str))
 `;
 
@@ -121,17 +125,17 @@ describe('infra/localstack scripts', () => {
   });
 
   // About forty AWS CLI processes of ~0.6 s CPU each: generous for a loaded machine.
-  it('deploy.sh creates the table, the function and the HTTP API route; teardown.sh removes them', { timeout: 240_000 }, async () => {
+  it('deploy.sh creates the table, the function and the REST API (POST / and {proxy+}); teardown.sh removes them', { timeout: 480_000 }, async () => {
     const first = await script(SCRIPTS[0]);
     const url = first.stdout.trim();
-    expect(url).toMatch(/^https?:\/\/\S+\/$/);
 
     let now = await inspect();
     expect(now.tables).toContain(TABLE);
     expect(now.functions).toContain(`${NAME}-api`);
     expect(now.apis).toHaveLength(1);
     const api = now.apis[0];
-    expect(url).toBe(`${api.endpoint}/`);
+    // LocalStack's path-style invoke URL of the stage.
+    expect(url).toBe(`${endpoint}/restapis/${api.id}/dms/_user_request_/`);
 
     expect(now.table.KeySchema).toEqual([
       { AttributeName: 'pk', KeyType: 'HASH' },
@@ -144,14 +148,12 @@ describe('infra/localstack scripts', () => {
     expect(fn.Role).toMatch(/^arn:aws:iam::\d{12}:role\/lambda-role$/);
     expect(fn.Environment.Variables).toEqual({ DMSLITE_TABLE: TABLE, DMSLITE_SECRET_KEY: 'it-secret "with" quotes\\', DMSLITE_LOG_LEVEL: 'WARN' });
 
-    expect(api.routes).toHaveLength(1);
-    expect(api.integrations).toHaveLength(1);
-    const [route] = api.routes;
-    const [integration] = api.integrations;
-    expect(route.RouteKey).toBe('POST /');
-    expect(route.Target).toBe(`integrations/${integration.IntegrationId}`);
-    expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: fn.FunctionArn });
-    expect(api.stages).toMatchObject([{ StageName: '$default', AutoDeploy: true }]);
+    // POST / as template.yaml's ApiType=REST, and any other path through {proxy+}: both Lambda proxy integrations.
+    const uri = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${fn.FunctionArn}/invocations`;
+    expect(api.methods.map((m: any) => `${m.method} ${m.path}`)).toEqual(['POST /', 'ANY /{proxy+}']);
+    for (const m of api.methods) expect(m.integration).toMatchObject({ type: 'AWS_PROXY', httpMethod: 'POST', uri });
+    expect(api.stages.map((s: any) => s.stageName)).toEqual(['dms']);
+    expect(api.stages[0].deploymentId).toBe(api.deployments.at(-1).id);
     expect(now.policy.Statement).toHaveLength(1);
     expect(JSON.stringify(now.policy.Statement[0])).toContain('apigateway.amazonaws.com');
     expect(JSON.stringify(now.policy.Statement[0])).toContain(api.id);
@@ -161,7 +163,8 @@ describe('infra/localstack scripts', () => {
     expect(second.stdout.trim()).toBe(url);
     now = await inspect();
     expect(now.apis).toHaveLength(1);
-    expect(now.apis[0]).toMatchObject({ id: api.id, routes: [{ RouteKey: 'POST /' }], integrations: [{ IntegrationId: integration.IntegrationId }] });
+    expect(now.apis[0].id).toBe(api.id);
+    expect(now.apis[0].methods.map((m: any) => `${m.method} ${m.path}`)).toEqual(['POST /', 'ANY /{proxy+}']);
     expect(now.policy.Statement).toHaveLength(1);
 
     await script(SCRIPTS[1]);
