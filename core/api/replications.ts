@@ -9,12 +9,13 @@ import { parseCdcStopPosition } from '../model/positions.js';
 import { sourceRegistry } from '../source/registry.js';
 import { replicationPhase, replicationView, settleReplication, type ReplicationDoc } from '../model/replication.js';
 import { provisionedAfter } from '../model/replication-states.js';
-import type { StartType, TableStatsDoc } from '../model/task.js';
+import type { StartType } from '../model/task.js';
 import { transition } from '../model/task-states.js';
 import { withReplicationLogDestination } from '../observe/task-log.js';
-import { mutate, tableStatsKey, tableStatsPk, workKey, type Stored, type WriteOp } from '../state/resources.js';
+import { mutate, workKey, type WriteOp } from '../state/resources.js';
 import type { ApiContext } from './context.js';
-import { compileFilters, maxRecords, notFoundIfEmpty, page, publicView } from './describe.js';
+import { checkTablesToReload, deleteTableStatistics, markReloading, queueReloads, tableStatisticsPage } from './table-statistics.js';
+import { compileFilters, maxRecords, notFoundIfEmpty, page } from './describe.js';
 import { mapStored } from './endpoints.js';
 import { configFilters, configKey, getReplicationDoc, notFound } from './replication-configs.js';
 import type { Input, Output } from './operations.js';
@@ -186,35 +187,22 @@ export async function describeReplications(ctx: ApiContext, input: Input<'Descri
   };
 }
 
-const tableStatsFilters = {
-  'schema-name': (s: TableStatsDoc) => s.SchemaName,
-  'table-name': (s: TableStatsDoc) => s.TableName,
-  'table-state': (s: TableStatsDoc) => s.TableState,
-};
-
 export async function describeReplicationTableStatistics(ctx: ApiContext, input: Input<'DescribeReplicationTableStatistics'>): Promise<Output<'DescribeReplicationTableStatistics'>> {
   const arn = input.ReplicationConfigArn;
   const { doc } = await getReplicationDoc(ctx, arn);
-  const match = compileFilters(input.Filters, tableStatsFilters);
-  const limit = maxRecords(input.MaxRecords, { min: 20, max: 500, def: 100 });
   // Deprovisioning deletes the table statistics (LocalStack docs, DMS_SERVERLESS_DEPROVISIONING_DELAY).
   if (replicationPhase(doc, ctx.now()).provision?.state === 'deprovisioned') {
     return { ReplicationConfigArn: arn, ReplicationTableStatistics: [] };
   }
-  const result = await page<TableStatsDoc>((after) => mapStored(ctx.table.query<TableStatsDoc>(tableStatsPk(arn), after)), match, input.Marker, limit);
-  return {
-    ReplicationConfigArn: arn,
-    ReplicationTableStatistics: result.items.map((s) => publicView(s)),
-    ...(result.marker ? { Marker: result.marker } : {}),
-  };
+  const { TableStatistics, Marker } = await tableStatisticsPage(ctx, arn, input);
+  return { ReplicationConfigArn: arn, ReplicationTableStatistics: TableStatistics, ...(Marker ? { Marker } : {}) };
 }
 
 export async function reloadReplicationTables(ctx: ApiContext, input: Input<'ReloadReplicationTables'>): Promise<Output<'ReloadReplicationTables'>> {
   const arn = input.ReplicationConfigArn;
   const tables = input.TablesToReload;
   const option = input.ReloadOption ?? 'data-reload';
-  if (tables.length === 0) throw new InvalidParameterValueException('TablesToReload must list at least one table');
-  if (tables.length > 10) throw new InvalidParameterValueException('At most 10 tables can be reloaded at a time');
+  checkTablesToReload(tables);
   await updateReplication(ctx, arn, (current, now) => {
     // botocore: "You can only use this operation with a task in the RUNNING state, otherwise the
     // service will throw an InvalidResourceStateFault exception."
@@ -222,21 +210,9 @@ export async function reloadReplicationTables(ctx: ApiContext, input: Input<'Rel
     if (current.MigrationType === 'cdc') {
       throw new InvalidParameterValueException('Tables can be reloaded only for full-load and full-load-and-cdc replications');
     }
-    const pending = [...(current._reloads ?? [])];
-    for (const t of tables) pending.push({ schema: t.SchemaName, table: t.TableName, option });
-    return { doc: { ...current, _reloads: pending } };
+    return { doc: { ...current, _reloads: queueReloads(current._reloads, tables, option) } };
   });
-  for (const t of tables) {
-    await mutate<TableStatsDoc>(ctx.table, tableStatsKey(arn, t.SchemaName, t.TableName), (cur) =>
-      cur ? [{ kind: 'put', key: cur.key, doc: { ...cur.doc, TableState: 'Table is being reloaded' }, ifVersion: cur.version }] : null,
-    );
-  }
+  await markReloading(ctx, arn, tables);
   return { ReplicationConfigArn: arn };
 }
 
-async function deleteTableStatistics(ctx: ApiContext, arn: string): Promise<void> {
-  const stats: Stored<unknown>[] = await ctx.table.all(tableStatsPk(arn));
-  for (let i = 0; i < stats.length; i += 25) {
-    await Promise.all(stats.slice(i, i + 25).map((s) => ctx.table.write([{ kind: 'delete', key: s.key }]).catch(() => undefined)));
-  }
-}

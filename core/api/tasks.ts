@@ -19,8 +19,6 @@ import {
   identKey,
   mutate,
   resourceKey,
-  tableStatsKey,
-  tableStatsPk,
   workKey,
   type Stored,
   type WriteOp,
@@ -32,7 +30,8 @@ import { ENGINE_DISPLAY_NAMES, endpointRecord, getEndpoint, mapStored, type Endp
 import { claimIdentifier, IDENTIFIERS, renameIdentifier, rethrowTaken, storedIdentifier } from './identifiers.js';
 import { getInstance, type InstanceDoc } from './instances.js';
 import type { Input, Output } from './operations.js';
-import { settleTask, type TaskDoc, type TableStatsDoc } from '../model/task.js';
+import { checkTablesToReload, deleteTableStatistics, markReloading, queueReloads, tableStatisticsPage } from './table-statistics.js';
+import { settleTask, type TaskDoc } from '../model/task.js';
 import { deleteTaskLogTail } from '../observe/log-store.js';
 import { withLogDestination } from '../observe/task-log.js';
 
@@ -330,10 +329,7 @@ export async function deleteReplicationTask(
   // Best effort, after the answer: a source that cannot be reached keeps the slot (logged).
   void releaseSource(ctx, doc!).catch((e) => logger.warn('could not release the source resources of a deleted task', { taskArn: arn, reason: (e as Error).message }));
   // Table statistics go with the task.
-  const stats = await ctx.table.all<TableStatsDoc>(tableStatsPk(arn));
-  for (let i = 0; i < stats.length; i += 25) {
-    await Promise.all(stats.slice(i, i + 25).map((s) => ctx.table.write([{ kind: 'delete', key: s.key }]).catch(() => undefined)));
-  }
+  await deleteTableStatistics(ctx, arn);
   await deleteTaskLogTail(ctx.table, arn).catch(() => undefined);
   await ctx.events.record(ctx.scope, { kind: 'task.deleted', sourceType: 'replication-task', sourceId: doc!.ReplicationTaskIdentifier, instanceId: await instanceIdOf(ctx, doc!) });
   return { ReplicationTask: taskView(doc!) };
@@ -352,55 +348,31 @@ async function releaseSource(ctx: ApiContext, task: TaskDoc): Promise<void> {
   await ctx.tester.releaseTask(await resolveEndpointConnection(endpointRecord(source.doc), ctx), task.ReplicationTaskArn);
 }
 
-const tableStatsFilters = {
-  'schema-name': (s: TableStatsDoc) => s.SchemaName,
-  'table-name': (s: TableStatsDoc) => s.TableName,
-  'table-state': (s: TableStatsDoc) => s.TableState,
-};
-
 export async function describeTableStatistics(
   ctx: ApiContext,
   input: Input<'DescribeTableStatistics'>,
 ): Promise<Output<'DescribeTableStatistics'>> {
   const arn = input.ReplicationTaskArn;
   await getTask(ctx, arn);
-  const match = compileFilters(input.Filters, tableStatsFilters);
-  const result = await page<TableStatsDoc>(
-    (after) => mapStored(ctx.table.query<TableStatsDoc>(tableStatsPk(arn), after)),
-    match,
-    input.Marker,
-    maxRecords(input.MaxRecords, { min: 20, max: 500, def: 100 }),
-  );
-  return {
-    ReplicationTaskArn: arn,
-    TableStatistics: result.items.map((s) => publicView(s)),
-    ...(result.marker ? { Marker: result.marker } : {}),
-  };
+  return { ReplicationTaskArn: arn, ...(await tableStatisticsPage(ctx, arn, input)) };
 }
 
 export async function reloadTables(ctx: ApiContext, input: Input<'ReloadTables'>): Promise<Output<'ReloadTables'>> {
   const arn = input.ReplicationTaskArn;
   const tables = input.TablesToReload;
   const option = input.ReloadOption ?? 'data-reload';
-  if (tables.length === 0) throw new InvalidParameterValueException('TablesToReload must list at least one table');
-  if (tables.length > 10) throw new InvalidParameterValueException('At most 10 tables can be reloaded at a time');
+  checkTablesToReload(tables);
   const reloaded = await updateTask(ctx, arn, ({ doc: current }) => {
     if (current.Status !== 'running') throw new InvalidResourceStateFault('Replication Task must be running to reload tables');
     if (current.MigrationType === 'cdc') {
       throw new InvalidParameterValueException('Tables can be reloaded only for full-load and full-load-and-cdc tasks');
     }
-    const pending = [...(current._reloads ?? [])];
-    for (const t of tables) pending.push({ schema: t.SchemaName, table: t.TableName, option });
     return {
-      doc: { ...current, _reloads: pending },
+      doc: { ...current, _reloads: queueReloads(current._reloads, tables, option) },
       extra: [],
     };
   });
-  for (const t of tables) {
-    await mutate<TableStatsDoc>(ctx.table, tableStatsKey(arn, t.SchemaName, t.TableName), (cur) =>
-      cur ? [{ kind: 'put', key: cur.key, doc: { ...cur.doc, TableState: 'Table is being reloaded' }, ifVersion: cur.version }] : null,
-    );
-  }
+  await markReloading(ctx, arn, tables);
   await ctx.events.record(ctx.scope, { kind: 'task.reload', sourceType: 'replication-task', sourceId: reloaded.ReplicationTaskIdentifier, instanceId: await instanceIdOf(ctx, reloaded) });
   return { ReplicationTaskArn: arn };
 }
