@@ -3,10 +3,10 @@ import type { ApiDeps } from '../api/context.js';
 import { errorResult, newRequestId, successResult, type HttpResult } from '../api/protocol.js';
 import { parseArn } from '../model/arn.js';
 import { DmsFault, InvalidParameterValueException, ResourceNotFoundFault, UnknownOperationException } from '../model/errors.js';
-import type { TaskDoc } from '../model/task.js';
+import type { TableStatsDoc, TaskDoc } from '../model/task.js';
 import { METRIC_NAMES } from '../observe/metrics.js';
 import { createKinesisClient, parseStreamArn } from '../sink/kinesis/client.js';
-import { resourceKey } from '../state/resources.js';
+import { resourceKey, tableStatsPk } from '../state/resources.js';
 
 // What the console and `dmslite watch` read besides the DMS API: a task's metric points, its log
 // tail and the latest records of its target stream. AWS shows these through CloudWatch and Kinesis;
@@ -35,8 +35,13 @@ export interface StreamRecord {
 }
 
 const MAX_RECORDS = 200;
-/** GetRecords calls per shard and request: bounds the work of one poll on a busy stream. */
+/** GetRecords calls per shard and request, and records per call: bound the work of one poll on a busy
+ * stream (kinesalite takes ~3 s for one 10,000-record call, past the client's timeout on a loaded
+ * machine); a stream far ahead is caught up over the next polls, the cursor moving on each time. */
 const MAX_CALLS_PER_SHARD = 4;
+const RECORDS_PER_CALL = 1000;
+/** A stream being loaded keeps kinesalite busy: one read may take seconds (5 s was seen to time out). */
+const READ_TIMEOUT_MS = 15_000;
 
 type Op = (deps: ObserveDeps, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
@@ -45,6 +50,16 @@ const OPERATIONS: Record<string, Op> = {
     const task = await findTask(deps, input);
     const m = task._metrics;
     return { ReplicationTaskArn: task.ReplicationTaskArn, MetricNames: [...METRIC_NAMES], Interval: m?.interval ?? 5, Points: m?.points ?? [] };
+  },
+  // The source catalog's row estimates taken when each table's full load started (DescribeTableStatistics
+  // has no such field): the console and `dmslite watch` show a table's load as a percentage with them.
+  GetTableEstimates: async (deps, input) => {
+    const task = await findTask(deps, input);
+    const stats = await deps.table.all<TableStatsDoc>(tableStatsPk(task.ReplicationTaskArn));
+    return {
+      ReplicationTaskArn: task.ReplicationTaskArn,
+      Tables: stats.map(({ doc: s }) => ({ SchemaName: s.SchemaName, TableName: s.TableName, ...(typeof s._estimatedRows === 'number' ? { EstimatedRows: s._estimatedRows } : {}) })),
+    };
   },
   GetTaskLogTail: async (deps, input) => {
     const task = await findTask(deps, input);
@@ -61,7 +76,7 @@ const OPERATIONS: Record<string, Op> = {
     const stream = streamArn ? parseStreamArn(streamArn) : null;
     if (!stream) return { ReplicationTaskArn: task.ReplicationTaskArn, Records: [], Cursor: {} };
     const region = stream.region ?? scopeOf(deps, task.ReplicationTaskArn).region;
-    const client = deps.kinesis?.(region) ?? createKinesisClient({ endpoint: deps.config.kinesisEndpoint, region, maxAttempts: 1, requestTimeoutMs: 5000 });
+    const client = deps.kinesis?.(region) ?? createKinesisClient({ endpoint: deps.config.kinesisEndpoint, region, maxAttempts: 1, requestTimeoutMs: READ_TIMEOUT_MS });
     try {
       const { records, cursor: next } = await readLatest(client, stream.streamName, cursor, limit);
       return { ReplicationTaskArn: task.ReplicationTaskArn, StreamArn: streamArn, Records: records, Cursor: next };
@@ -152,7 +167,7 @@ export async function readLatest(client: KinesisClient, streamName: string, curs
     let iterator = it.ShardIterator;
     const kept: StreamRecord[] = [];
     for (let call = 0; iterator && call < MAX_CALLS_PER_SHARD; call++) {
-      const res = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      const res = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_CALL }));
       for (const r of res.Records ?? []) {
         kept.push({
           ShardId: id,

@@ -1,3 +1,4 @@
+import { tableLoadPercent as loadPercent } from '../model/load-progress.js';
 import { METRIC_NAMES, pointValues, type MetricName, type MetricPoint } from '../observe/metrics.js';
 
 // Pure presentation helpers shared by the browser console and `dmslite watch|status`.
@@ -17,21 +18,24 @@ export interface TableStat {
   FullLoadErrorRows?: number;
 }
 
+/** One table of the console API's GetTableEstimates. */
+export interface TableEstimate {
+  SchemaName: string;
+  TableName: string;
+  EstimatedRows?: number;
+}
+
+/** Estimates by `schema.table`. */
+export function estimatesByTable(tables: TableEstimate[] | undefined): Map<string, number> {
+  return new Map((tables ?? []).flatMap((t) => (t.EstimatedRows === undefined ? [] : [[`${t.SchemaName}.${t.TableName}`, t.EstimatedRows] as const])));
+}
+
 /**
- * A table's full-load progress in percent: DMS publishes no per-table row estimate, so a table is at
- * 0 % before its load, 100 % once loaded, and `null` (unknown share, rows so far shown) while loading.
+ * A table's full-load progress in percent: 0 before its load, 100 once loaded, rows against the
+ * catalog's estimate while loading; `null` (unknown share, rows so far shown) without an estimate.
  */
-export function tableLoadPercent(s: TableStat): number | null {
-  switch (s.TableState) {
-    case 'Table completed':
-    case 'Table error':
-      return 100;
-    case 'Before load':
-    case 'Table does not exist':
-      return 0;
-    default:
-      return null;
-  }
+export function tableLoadPercent(s: TableStat, estimates?: Map<string, number>): number | null {
+  return loadPercent({ TableState: s.TableState, FullLoadRows: s.FullLoadRows, estimatedRows: estimates?.get(`${s.SchemaName}.${s.TableName}`) });
 }
 
 export type MetricsNow = Record<MetricName, number> & { t: number };

@@ -1,6 +1,6 @@
 import type { MetricPoint } from '../observe/metrics.js';
 import type { ApiError, DmsliteClient } from './client.js';
-import { fmtCount, fmtRate, fmtSeconds, latestMetrics, tableLoadPercent, textBar, type MetricsNow, type TableStat } from './view.js';
+import { estimatesByTable, fmtCount, fmtRate, fmtSeconds, latestMetrics, tableLoadPercent, textBar, type MetricsNow, type TableEstimate, type TableStat } from './view.js';
 
 // `dmslite watch <task>`: polls a task through the DMS API and the console reads, and renders one
 // frame per poll: a bar per table during the full load, then CDC latency and throughput, and the
@@ -35,12 +35,14 @@ export async function pollFrame(client: DmsliteClient, arn: string): Promise<Wat
   const out = await client.dms<{ ReplicationTasks?: Doc[] }>('DescribeReplicationTasks', { Filters: [{ Name: 'replication-task-arn', Values: [arn] }], WithoutSettings: true });
   const t = out.ReplicationTasks?.[0];
   if (!t) throw new Error(`Replication task ${arn} no longer exists`);
-  const [stats, metrics] = await Promise.all([
+  const [stats, metrics, estimates] = await Promise.all([
     client
       .dms<{ TableStatistics?: TableStat[] }>('DescribeTableStatistics', { ReplicationTaskArn: arn, MaxRecords: 500 })
       .catch((e: ApiError) => (e.code === 'InvalidResourceStateFault' ? { TableStatistics: [] } : Promise.reject(e))),
     client.console<{ Points: MetricPoint[] }>('GetTaskMetrics', { ReplicationTaskArn: arn }),
+    client.console<{ Tables: TableEstimate[] }>('GetTableEstimates', { ReplicationTaskArn: arn }),
   ]);
+  const estimated = estimatesByTable(estimates.Tables);
   return {
     task: {
       id: t.ReplicationTaskIdentifier,
@@ -55,7 +57,7 @@ export async function pollFrame(client: DmsliteClient, arn: string): Promise<Wat
       schema: s.SchemaName ?? '',
       table: s.TableName ?? '',
       state: s.TableState ?? '',
-      percent: tableLoadPercent(s),
+      percent: tableLoadPercent(s, estimated),
       fullLoadRows: s.FullLoadRows ?? 0,
       inserts: s.Inserts ?? 0,
       updates: s.Updates ?? 0,

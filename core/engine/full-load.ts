@@ -55,6 +55,16 @@ export async function runFullLoad(p: FullLoadParams): Promise<void> {
   let firstError: unknown;
   const abortAll = new AbortController();
   const signal = AbortSignal.any([p.signal, abortAll.signal]);
+  // The catalog's row estimates, for progress (one query per table before any row is read; a table
+  // without one is shown by rows alone).
+  for (const plan of queue) {
+    if (signal.aborted) break;
+    const { schema, table } = plan.source;
+    const estimate = await p.source.estimateRows(schema, table).catch(() => null);
+    p.state.update(schema, table, p.now(), (s) => {
+      s._estimatedRows = estimate;
+    });
+  }
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (queue.length > 0 && !signal.aborted) {

@@ -4,6 +4,7 @@ import {
   type TableStatsDoc,
   type TaskProgress,
 } from '../model/task.js';
+import { rowsLoadPercent } from '../model/load-progress.js';
 import { TaskMetrics } from '../observe/metrics.js';
 
 // In-memory progress of one task run: table statistics and the resume position. The runner
@@ -78,7 +79,12 @@ export class RunState {
       else if (s.TableState === 'Table error') errored++;
     }
     const total = this.tablesTotal || this.tables.size;
-    const percent = this.fullLoadFinishDate !== undefined ? 100 : total === 0 ? 0 : Math.floor((100 * (loaded + errored)) / total);
+    // Rows against the catalog's estimates when every table to load has one; else tables done.
+    const byRows = this.fullLoadFinishDate === undefined && this.fullLoadStartDate !== undefined
+      ? rowsLoadPercent([...this.tables.values()].map((s) => ({ TableState: s.TableState, FullLoadRows: s.FullLoadRows, estimatedRows: s._estimatedRows })))
+      : null;
+    const percent =
+      this.fullLoadFinishDate !== undefined ? 100 : byRows !== null ? byRows : total === 0 ? 0 : Math.floor((100 * (loaded + errored)) / total);
     return {
       ...base,
       FullLoadProgressPercent: Math.min(100, percent),

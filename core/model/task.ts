@@ -108,6 +108,8 @@ export interface TableStatsDoc extends Wire<Dms.TableStatistics> {
   ValidationFailedRecords: number;
   ValidationSuspendedRecords: number;
   ValidationState: string;
+  /** The source catalog's row estimate when the table's load started (progress only; not on the wire). */
+  _estimatedRows?: number | null;
 }
 
 export const STOP_REASON = {

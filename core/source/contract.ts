@@ -12,6 +12,7 @@
 // - `PositionUnavailableError`: what `ChangeStream.start` / `onError` / `assertReadable` throw when the
 //   start position is gone (fails the task instead of reconnecting).
 // - `formatCheckpoint`'s transactionId is optional (a start or a DDL has none).
+// - `Source.estimateRows` (FullLoadProgressPercent and the per-table progress of the console and watch).
 // - `begin` events are sent before the first row a reader delivers of each transaction (MySQL: rows of
 //   untracked tables are not decoded, so a transaction with none of them has only its commit).
 import type { SourceEndpointConnection } from '../model/endpoint-connection.js';
@@ -172,6 +173,12 @@ export interface Source {
   listSchemas(): Promise<string[]>;
   listTables(schemas?: string[]): Promise<SourceTableRef[]>;
   describeTable(schema: string, table: string): Promise<TableDef | null>;
+  /**
+   * The catalog's estimate of a table's row count (MySQL information_schema.TABLES.TABLE_ROWS,
+   * PostgreSQL pg_class.reltuples), read once per table at the start of its load for progress
+   * reporting; null when the catalog has none (PostgreSQL: never analyzed).
+   */
+  estimateRows(schema: string, table: string): Promise<number | null>;
   /** AWS's source prerequisites; `cdc` adds those of change capture. */
   checkPrerequisites(opts: { cdc: boolean }): Promise<PrerequisiteReport>;
   /** The end of the change log now. */

@@ -45,3 +45,14 @@ export async function startShopTask(dms: DatabaseMigrationServiceClient, db: Mar
   const running = await waitForStatus(dms, task.ReplicationTaskArn!, ['running']);
   return { task: running, arn: running.ReplicationTaskArn!, id: name, stream };
 }
+
+/**
+ * A table of `rows` rows in `schema` (one INSERT … SELECT from MariaDB's sequence engine), analysed so
+ * the catalog's estimate (information_schema.TABLES.TABLE_ROWS) is current: a full load long enough
+ * to show progress between 0 and 100 %.
+ */
+export async function createBigTable(db: MariaDb, schema: string, table: string, rows: number): Promise<void> {
+  await db.query(`CREATE TABLE ${schema}.${table} (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL)`);
+  await db.query(`INSERT INTO ${schema}.${table} SELECT seq, CONCAT('item ', seq) FROM ${schema}.seq_1_to_${rows}`);
+  await db.query(`ANALYZE TABLE ${schema}.${table}`);
+}

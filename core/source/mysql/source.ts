@@ -97,6 +97,15 @@ export class MySqlSource implements Source {
     return describeTable(await this.connection(), schema, table);
   }
 
+  async estimateRows(schema: string, table: string): Promise<number | null> {
+    const rows = await (await this.connection()).query<{ n: number | string | null }[]>(
+      'SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      [schema, table],
+    );
+    const n = rows[0]?.n;
+    return n === null || n === undefined ? null : Number(n);
+  }
+
   async checkPrerequisites(opts: { cdc: boolean }): Promise<PrerequisiteReport> {
     return checkSourcePrerequisites(await this.connection(), opts);
   }

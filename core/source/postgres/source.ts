@@ -130,6 +130,22 @@ export class PostgresSource implements Source {
     });
   }
 
+  async estimateRows(schema: string, table: string): Promise<number | null> {
+    return this.withMeta(`estimating the rows of ${schema}.${table}`, async (c) => {
+      // reltuples is -1 until the table is first vacuumed or analyzed (PostgreSQL 14+); a partitioned
+      // parent has none of its own: its partitions' estimates add up.
+      const { rows } = await c.query<{ n: string | null }>(
+        `SELECT CASE WHEN bool_and(k.reltuples >= 0) THEN sum(k.reltuples)::bigint::text END AS n
+           FROM pg_class t JOIN pg_namespace ns ON ns.oid = t.relnamespace
+           JOIN pg_class k ON CASE WHEN t.relkind = 'p' THEN k.oid IN (SELECT relid FROM pg_partition_tree(t.oid) WHERE isleaf) ELSE k.oid = t.oid END
+          WHERE ns.nspname = $1 AND t.relname = $2`,
+        [schema, table],
+      );
+      const n = rows[0]?.n;
+      return n === null || n === undefined ? null : Number(n);
+    });
+  }
+
   async checkPrerequisites(opts: { cdc: boolean }): Promise<PrerequisiteReport> {
     return this.withMeta('checking prerequisites', (c) => checkPgPrerequisites(c, this.cfg, { cdc: opts.cdc, slotName: this.cfg.slotName }));
   }

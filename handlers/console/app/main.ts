@@ -7,7 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { ApiError, AUTH_FAULTS, DmsliteClient } from '../../../core/console/client.js';
 import type { KeyPair } from '../../../core/console/sigv4.js';
-import { arnId, fmtCount, fmtRate, fmtSeconds, fmtTime, latestMetrics, metricColumns, tableLoadPercent, type TableStat } from '../../../core/console/view.js';
+import { arnId, estimatesByTable, fmtCount, fmtRate, fmtSeconds, fmtTime, latestMetrics, metricColumns, tableLoadPercent, type TableEstimate, type TableStat } from '../../../core/console/view.js';
 import type { MetricPoint } from '../../../core/observe/metrics.js';
 
 type Doc = Record<string, any>;
@@ -266,7 +266,7 @@ function renderReplications(items: Doc[] | null) {
   );
 }
 
-function renderTableStats(task: Doc, stats: TableStat[]) {
+function renderTableStats(task: Doc, stats: TableStat[], estimates: Map<string, number>) {
   renderTable<TableStat>(
     $('tables'),
     [
@@ -275,9 +275,10 @@ function renderTableStats(task: Doc, stats: TableStat[]) {
       { title: 'State', text: (s) => s.TableState ?? '', testid: 'table-state' },
       {
         title: 'Full load',
+        testid: 'table-progress',
         build: () => el('span', {}, el('span', { class: 'bar' }, el('i')), el('span')),
         update: (td, s) => {
-          const p = tableLoadPercent(s);
+          const p = tableLoadPercent(s, estimates);
           const bar = td.querySelector('i') as HTMLElement;
           bar.style.width = `${p ?? 50}%`;
           bar.style.opacity = p === null ? '0.5' : '1';
@@ -391,7 +392,7 @@ async function renderDetail(tasks: Doc[]) {
   const arn = task.ReplicationTaskArn;
   const stream = streams.get(arn) ?? { records: [] };
   streams.set(arn, stream);
-  const [stats, metrics, log, recs] = await Promise.all([
+  const [stats, metrics, log, recs, estimates] = await Promise.all([
     client.dms<{ TableStatistics?: TableStat[] }>('DescribeTableStatistics', { ReplicationTaskArn: arn, MaxRecords: 500 }).catch((e: ApiError) => {
       // Before a task ever ran, AWS has no statistics to show.
       if (e.code === 'InvalidResourceStateFault') return { TableStatistics: [] };
@@ -404,10 +405,11 @@ async function renderDetail(tasks: Doc[]) {
       Cursor: stream.cursor ?? {},
       error: e,
     })),
+    client.console<{ Tables: TableEstimate[] }>('GetTableEstimates', { ReplicationTaskArn: arn }),
   ]);
   if (selected !== arn) return;
   renderSummary(task, metrics.Points);
-  renderTableStats(task, stats.TableStatistics ?? []);
+  renderTableStats(task, stats.TableStatistics ?? [], estimatesByTable(estimates.Tables));
   renderCharts(task, metrics.Points);
   const logBox = $('log');
   const logText = log.Available ? log.Lines.join('\n') || '(no log lines: the task logs when its settings have Logging.EnableLogging true)' : '(task logs are not kept by this dmslite)';

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { DmsliteClient } from '../../../core/console/client.js';
 import { launchChromium, openWatched, screenshot } from '../../support/browser.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
-import { createShop, startShopTask, type ShopTask } from '../../support/shop.js';
+import { createBigTable, createShop, startShopTask, type ShopTask } from '../../support/shop.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
 import { startLocalStack } from '../../../handlers/local.js';
 import { REPO_ROOT } from '../../support/npm-start.js';
@@ -15,6 +15,10 @@ import type { WatchFrame } from '../../../core/console/watch.js';
 // The console in Debian's headless Chromium: a running full-load-and-cdc task, live updates without
 // reload, the stop button, no console errors, nothing requested from another origin.
 
+/** Rows of the big tables and the CommitRate that loads them in small batches. */
+const BIG_ROWS = 20_000;
+const COMMIT_RATE = 100;
+
 let stack: TestStack;
 let db: MariaDb;
 let browser: Browser;
@@ -23,7 +27,7 @@ let shop: ShopTask;
 beforeAll(async () => {
   [stack, db, browser] = await Promise.all([startTestStack({ runner: true }), startMariaDb(), launchChromium()]);
   await createShop(db, 'shop');
-  shop = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('console'), 'shop', { Logging: { EnableLogging: true } });
+  await createBigTable(db, 'shop', 'items', BIG_ROWS);
 });
 
 afterAll(async () => {
@@ -33,13 +37,18 @@ afterAll(async () => {
 });
 
 describe('console at /_dmslite/', () => {
-  it('shows the running task, its tables and new inserts live, and stops it', async () => {
+  it('shows the running task, its tables with their load in percent and new inserts live, and stops it', async () => {
     const { page, errors, requests, apiErrors } = await openWatched(browser, `${stack.url}/_dmslite/`);
+    // Started with the page open, so it sees the full load of the big table in progress.
+    shop = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('console'), 'shop', { Logging: { EnableLogging: true }, FullLoadSettings: { CommitRate: COMMIT_RATE } });
     const row = page.getByTestId(`row-${shop.id}`);
     await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 30_000 }).toBe('running');
     await expect.poll(() => page.getByTestId('task-detail').isVisible(), { timeout: 30_000 }).toBe(true);
     expect(await page.locator('#detail-title').textContent()).toBe(shop.id);
-    for (const table of ['customers', 'orders']) {
+    // The big table part-loaded: a share of the catalog's estimate, with its rows so far.
+    await expect.poll(() => page.getByTestId('row-shop.items').getByTestId('table-progress').textContent(), { timeout: 60_000 }).toMatch(/^[1-9]\d? % \([\d,]+ rows\)$/);
+    await screenshot(page, 'console-loading.png');
+    for (const table of ['customers', 'orders', 'items']) {
       await expect.poll(() => page.getByTestId(`row-shop.${table}`).getByTestId('table-state').textContent(), { timeout: 60_000 }).toBe('Table completed');
     }
     // Endpoints never show a password.
@@ -142,14 +151,30 @@ function dmslite(args: string[]) {
 }
 
 describe('dmslite watch and status', () => {
-  it('watch shows each table reach 100 %, then CDC figures, and exits with the stop reason', async () => {
+  it("watch shows each table's load as a percentage up to 100 %, then CDC figures, and exits with the stop reason", async () => {
     await createShop(db, 'shop2', 50);
-    const second = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('watch'), 'shop2');
+    // Large enough, in small commit batches, for the load to be seen between 0 and 100 %.
+    await createBigTable(db, 'shop2', 'items', BIG_ROWS);
+    const second = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('watch'), 'shop2', { FullLoadSettings: { CommitRate: COMMIT_RATE } });
     const watch = dmslite(['watch', second.id, '--json', '--interval', '300']);
     const frames = () => watch.output().stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as WatchFrame);
     await expect
-      .poll(() => frames().some((f) => f.tables.length === 2 && f.tables.every((t) => t.percent === 100)), { timeout: 60_000 })
+      .poll(() => frames().some((f) => f.tables.length === 3 && f.tables.every((t) => t.percent === 100)), { timeout: 60_000 })
       .toBe(true);
+    // The big table was seen part-loaded: a share of its catalog estimate, matching its rows so far,
+    // and the task's FullLoadProgressPercent (rows against estimates) in between too.
+    const partial = frames().filter((f) => { const p = f.tables.find((t) => t.table === 'items')?.percent; return p !== null && p !== undefined && p > 0 && p < 100; });
+    expect(partial.length).toBeGreaterThan(0);
+    const { Tables } = await new DmsliteClient({ endpoint: stack.url }).console<{ Tables: { TableName: string; EstimatedRows?: number }[] }>('GetTableEstimates', { ReplicationTaskArn: second.arn });
+    const estimate = Tables.find((t) => t.TableName === 'items')?.EstimatedRows ?? 0;
+    // InnoDB's TABLE_ROWS is a sampled estimate.
+    expect(estimate).toBeGreaterThan(BIG_ROWS / 2);
+    expect(estimate).toBeLessThan(BIG_ROWS * 2);
+    for (const f of partial) {
+      const items = f.tables.find((t) => t.table === 'items')!;
+      expect(items.percent).toBe(Math.min(99, Math.floor((100 * items.fullLoadRows) / estimate)));
+    }
+    expect(frames().some((f) => f.task.fullLoadPercent > 0 && f.task.fullLoadPercent < 100)).toBe(true);
     await db.query('INSERT INTO shop2.orders (customer_id, amount) VALUES (1, 1.00), (2, 2.00)');
     await expect.poll(() => frames().some((f) => f.tables.find((t) => t.table === 'orders')?.inserts === 2 && f.metrics !== null), { timeout: 60_000 }).toBe(true);
     await stopTaskAndWait(stack.dms, second.arn);
@@ -160,7 +185,7 @@ describe('dmslite watch and status', () => {
     expect(last.task.status).toBe('stopped');
     expect(last.task.stopReason).toBe('Stop Reason NORMAL');
     // Progress first, CDC figures after it.
-    const firstComplete = all.findIndex((f) => f.tables.length === 2 && f.tables.every((t) => t.percent === 100));
+    const firstComplete = all.findIndex((f) => f.tables.length === 3 && f.tables.every((t) => t.percent === 100));
     const firstCdc = all.findIndex((f) => (f.tables.find((t) => t.table === 'orders')?.inserts ?? 0) > 0);
     expect(firstComplete).toBeGreaterThanOrEqual(0);
     expect(firstCdc).toBeGreaterThan(firstComplete);

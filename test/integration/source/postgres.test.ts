@@ -84,6 +84,22 @@ describe('PostgreSQL source', { timeout: 180_000 }, () => {
     expect(await src.describeTable('public', 'nope')).toBeNull();
   });
 
+  it('estimateRows: pg_class.reltuples once analysed (null before), a partitioned table as the sum of its partitions', async () => {
+    await db.query(`CREATE TABLE public.counted (id int PRIMARY KEY)`, [], DB);
+    await db.query(`INSERT INTO public.counted SELECT generate_series(1, 1500)`, [], DB);
+    expect(await src.estimateRows('public', 'counted')).toBeNull();
+    await db.query(`ANALYZE public.counted`, [], DB);
+    expect(await src.estimateRows('public', 'counted')).toBe(1500);
+    await db.query(`CREATE TABLE public.parted (id int) PARTITION BY RANGE (id)`, [], DB);
+    await db.query(`CREATE TABLE public.parted_1 PARTITION OF public.parted FOR VALUES FROM (0) TO (1000)`, [], DB);
+    await db.query(`CREATE TABLE public.parted_2 PARTITION OF public.parted FOR VALUES FROM (1000) TO (5000)`, [], DB);
+    await db.query(`INSERT INTO public.parted SELECT generate_series(0, 2999)`, [], DB);
+    await db.query(`ANALYZE public.parted`, [], DB);
+    expect(await src.estimateRows('public', 'parted')).toBe(3000);
+    expect(await src.estimateRows('public', 'no_such_table')).toBeNull();
+    await db.query(`DROP TABLE public.counted, public.parted`, [], DB);
+  });
+
   it('positions: AWS LSN form, checkpoints, no CdcStartTime', async () => {
     const p = await src.currentPosition();
     expect(p).toMatch(/^[0-9A-F]{8}\/[0-9A-F]{8}$/);

@@ -74,3 +74,21 @@ describe('RunState.taskStats', () => {
     expect(s.taskStats({}, T0 - 5)).toMatchObject({ ElapsedTimeMillis: 0, FullLoadProgressPercent: 100 });
   });
 });
+
+describe('RunState FullLoadProgressPercent from row estimates', () => {
+  it('counts rows against the estimates once the load started and every table has one', () => {
+    const s = new RunState({}, [], T0);
+    s.update('db', 'a', T0, (t) => Object.assign(t, { TableState: 'Table completed', FullLoadRows: 100, _estimatedRows: 100 }));
+    s.update('db', 'b', T0, (t) => Object.assign(t, { TableState: 'Full load', FullLoadRows: 250, _estimatedRows: 900 }));
+    s.setFullLoadTables(2);
+    // Before the load started: tables done (1 of 2).
+    expect(s.taskStats({}, T0).FullLoadProgressPercent).toBe(50);
+    s.fullLoadStartDate = T0;
+    expect(s.taskStats({}, T0).FullLoadProgressPercent).toBe(35); // (100 + 250) / (100 + 900)
+    s.update('db', 'b', T0, (t) => Object.assign(t, { _estimatedRows: null }));
+    expect(s.taskStats({}, T0).FullLoadProgressPercent).toBe(50);
+    s.update('db', 'b', T0, (t) => Object.assign(t, { _estimatedRows: 900 }));
+    s.fullLoadFinishDate = T0 + 1;
+    expect(s.taskStats({}, T0 + 1).FullLoadProgressPercent).toBe(100);
+  });
+});
