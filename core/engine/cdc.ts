@@ -8,6 +8,7 @@ import { PositionUnavailableError, type ChangeEvent, type ChangeStream, type Sou
 import { ChangeEventHandler, type TrackedTable } from './change-handler.js';
 import { TaskFailure, retain, type RunContext, type RunOutcome } from './context.js';
 import { CheckpointLedger } from './ledger.js';
+import { lobTruncationCheck } from './lob.js';
 import { tableKey } from './run-state.js';
 
 // CDC orchestration: where to start, the announcement of the tables, one change stream at a time
@@ -92,6 +93,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
       cachedUntil,
       onDdlCaptured: (text) => ctx.log.info('SOURCE_CAPTURE', text),
       onCaptured: (records, timestamp) => state.metrics.capturedChanges(records, timestamp),
+      lobCheck: lobTruncationCheck(settings, source),
     },
     tables,
   );
@@ -117,7 +119,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     delivered++;
     await handler.handle(e);
     await ledger.waitBelow(MAX_UNACKED_RECORDS);
-    if (handler.stopReason || ledger.failure !== undefined) stopNow.abort();
+    if (handler.stopReason || handler.failure || ledger.failure !== undefined) stopNow.abort();
   };
 
   // Read, reconnecting with back-off when the source goes away; resume from the checkpoint.
@@ -168,6 +170,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   }
   await ledger.settle();
   if (ledger.failure !== undefined) throw ledger.failure;
+  if (handler.failure) throw handler.failure;
   return { status: 'stopped', stopReason: stopReason ?? handler.stopReason ?? STOP_REASON.normal };
 }
 

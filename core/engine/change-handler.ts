@@ -8,6 +8,7 @@ import type { RecordFormatter, TransactionInfo } from '../record/formatter.js';
 import type { KinesisRecord } from '../sink/kinesis/sink.js';
 import type { ChangeEvent, SourcePosition, SourcePositions } from '../source/contract.js';
 import { parseDdl } from './ddl.js';
+import type { LobCheck } from './lob.js';
 import type { AppliedCounts, CheckpointLedger } from './ledger.js';
 import { tableKey } from './run-state.js';
 
@@ -40,6 +41,8 @@ export interface ChangeHandlerOptions {
   ddlDialect?: 'mysql' | 'postgres';
   /** A DDL of a tracked (or newly selected) table was captured: for the task log. */
   onDdlCaptured?: (text: string) => void;
+  /** FailTasksOnLobTruncation's check (core/engine/lob.ts), when it applies. */
+  lobCheck?: LobCheck | null;
   /** Row changes turned into records (one call per source rows event, for CDC metrics). */
   onCaptured?: (records: number, timestamp: number) => void;
 }
@@ -50,6 +53,8 @@ export class ChangeEventHandler {
   readonly tracked = new Map<string, TrackedTable>();
   /** Set once the task must stop (a stop condition was met); no further event is handled. */
   stopReason: string | null = null;
+  /** Set when the task must fail (nothing further is handled). */
+  failure: Error | null = null;
   private readonly o: ChangeHandlerOptions;
   private prev: { id: string; record: number } | null = null;
   private txn: { id: string; position: SourcePosition; record: number; counts: AppliedCounts | undefined } | null = null;
@@ -79,7 +84,7 @@ export class ChangeEventHandler {
   }
 
   handle(e: ChangeEvent): Promise<void> | void {
-    if (this.stopReason) return;
+    if (this.stopReason || this.failure) return;
     switch (e.kind) {
       case 'begin':
         return;
@@ -121,6 +126,15 @@ export class ChangeEventHandler {
     for (let i = 0; i < e.rows.length; i++) {
       const { before, after } = e.rows[i]!;
       const row = (e.op === 'delete' ? before : after) as SourceRow;
+      if (this.o.lobCheck && e.op !== 'delete') {
+        try {
+          this.o.lobCheck(plan.source, row);
+        } catch (err) {
+          // Nothing of this transaction is written: the task fails at its last checkpoint.
+          this.failure = err as Error;
+          return;
+        }
+      }
       // An update that moves a row out of (or into) the filter is still one change of a row we track.
       if (!plan.matches(row) && !(e.op === 'update' && before && plan.matches(before))) continue;
       txn.record++;

@@ -1,4 +1,5 @@
 import { logger } from '../logger.js';
+import { lobTruncationCheck } from './lob.js';
 import type { TaskLog } from '../observe/task-log.js';
 import { buildTablePlan, type TablePlan } from '../mapping/plan.js';
 import type { TableMappings } from '../mapping/types.js';
@@ -177,6 +178,7 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, outer: AbortS
           });
         },
       );
+    const lobCheck = lobTruncationCheck(p.settings, p.source);
     const readSegment = async (i: number) => {
       const session = sessions[i]!;
       const seg = segments?.[i];
@@ -187,6 +189,7 @@ async function loadTable(p: FullLoadParams, discovered: TablePlan, outer: AbortS
         seg?.kind === 'where' ? and(plan.where, seg.where) : plan.where,
         async (rows) => {
           if (writeError) throw writeError;
+          if (lobCheck) for (const r of rows) lobCheck(plan.source, r);
           const records = new Array<KinesisRecord>(rows.length);
           for (let j = 0; j < rows.length; j++) records[j] = p.formatter.load(plan.target, plan.toTargetRow(rows[j]));
           inflight.push(deliver(records));

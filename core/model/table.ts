@@ -25,8 +25,11 @@ export interface ColumnDef {
    * the mapping engine (filters, expressions) classifies the column the same way.
    */
   pgType?: string;
-  /** PostgreSQL text/varchar/jsonb: MapLongVarcharAs / MapJsonbAsClob of the endpoint (table-def type). */
-  pgMapAs?: 'clob' | 'nclob';
+  /**
+   * PostgreSQL text/varchar/jsonb: MapLongVarcharAs / MapJsonbAsClob of the endpoint (table-def type);
+   * boolean: MapBooleanAsBoolean (changes carry JSON booleans, not the decoded text).
+   */
+  pgMapAs?: 'clob' | 'nclob' | 'boolean';
 }
 
 export interface TableDef {

@@ -239,6 +239,9 @@ interface ColumnPlan {
 interface TablePlan {
   columns: ColumnPlan[];
   beforeColumns: ColumnPlan[] | null;
+  /** The same for CDC changes (they render some PostgreSQL values differently; usually the same arrays). */
+  changeColumns: ColumnPlan[];
+  changeBeforeColumns: ColumnPlan[] | null;
   pk: Array<{ name: string; text: (v: PresentValue) => string }>;
   /** `schema.table` */
   schemaTable: string;
@@ -257,6 +260,7 @@ export function createRecordFormatter(options: RecordFormatterOptions): RecordFo
   const includeControl = !!k.IncludeControlDetails;
   const includeNull = !!k.IncludeNullAndEmpty;
   const valueOpts = { noHexPrefix: !!k.NoHexPrefix, useLargeIntegerValue: !!k.UseLargeIntegerValue };
+  const changeValueOpts = { ...valueOpts, change: true };
   const taskId = options.taskResourceId;
   const parallelApply = options.parallelApply;
   const beforeImage = options.beforeImage;
@@ -299,10 +303,20 @@ export function createRecordFormatter(options: RecordFormatterOptions): RecordFo
     const pkSet = new Set(table.primaryKey);
     const columns: ColumnPlan[] = [];
     const before: ColumnPlan[] = [];
+    const changeColumns: ColumnPlan[] = [];
+    const changeBefore: ColumnPlan[] = [];
+    let changeDiffers = false;
     for (const c of table.columns) {
       const cp: ColumnPlan = { name: c.name, prefix: entry2(c.name), render: createValueRenderer(c, valueOpts) };
+      const changeRender = c.pgType === 'bool' ? createValueRenderer(c, changeValueOpts) : cp.render;
+      const ccp = changeRender === cp.render ? cp : { ...cp, render: changeRender };
+      if (ccp !== cp) changeDiffers = true;
       columns.push(cp);
-      if (beforeImage && !isLobColumn(c) && (beforeImage.columnFilter !== 'pk-only' || pkSet.has(c.name))) before.push(cp);
+      changeColumns.push(ccp);
+      if (beforeImage && !isLobColumn(c) && (beforeImage.columnFilter !== 'pk-only' || pkSet.has(c.name))) {
+        before.push(cp);
+        changeBefore.push(ccp);
+      }
     }
     const byName = new Map(table.columns.map((c) => [c.name, c]));
     const pk = table.primaryKey.map((name) => {
@@ -313,6 +327,8 @@ export function createRecordFormatter(options: RecordFormatterOptions): RecordFo
     p = {
       columns,
       beforeColumns: beforeImage ? before : null,
+      changeColumns: changeDiffers ? changeColumns : columns,
+      changeBeforeColumns: beforeImage ? (changeDiffers ? changeBefore : before) : null,
       pk,
       schemaTable: table.schema + '.' + table.table,
       metaNames: ',' + entry2('schema-name') + jsonString(table.schema) + ',' + entry2('table-name') + jsonString(table.table),
@@ -384,9 +400,9 @@ export function createRecordFormatter(options: RecordFormatterOptions): RecordFo
       if (txn.streamPosition != null) meta += M_STREAM + jsonString(txn.streamPosition);
     }
     meta += CLOSE1;
-    let body = KEY_DATA + rowObject(p.columns, row);
-    if (op === 'update' && p.beforeColumns && before) {
-      body += TOP_SEP + KEY_BEFORE + rowObject(p.beforeColumns, before);
+    let body = KEY_DATA + rowObject(p.changeColumns, row);
+    if (op === 'update' && p.changeBeforeColumns && before) {
+      body += TOP_SEP + KEY_BEFORE + rowObject(p.changeBeforeColumns, before);
     }
     return { partitionKey: key, data: assemble(body + TOP_SEP + KEY_META + meta) };
   }

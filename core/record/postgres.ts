@@ -17,7 +17,11 @@
 // STRING; ENUM → STRING(64); INET/CIDR → STRING(50); MACADDR → STRING(18); POINT → STRING(255);
 // BYTEA → BLOB; timestamp ±infinity → '9999-12-31 23:59:59' / '4713-01-01 00:00:00 BC'.
 // Chosen where AWS shows nothing:
-// - boolean is true/false whether or not MapBooleanAsBoolean is set (the newest capture).
+// - boolean (MapBooleanAsBoolean, default false): full-load rows carry JSON true/false (the DMS 3.6.1
+//   full load above, setting unset); CDC changes carry the decoded text as a string, "true"/"false" (AWS:
+//   "By default, PostgreSQL migrates booleans as varchar(5)", 3.4.7 release notes; the data-type table
+//   maps BOOLEAN to "CHAR (5) false or true"; a real 3.4.7 CDC insert decoded by pglogical carried "t"),
+//   and JSON true/false with MapBooleanAsBoolean (ColumnDef.pgMapAs 'boolean'). table-def stays BOOL.
 // - numeric/money: a JSON number with exactly the column's scale digits (money and unbounded
 //   numeric rounded half away from zero to 4 / 6 digits); NaN/±Infinity and numeric(p>38) as strings.
 // - real/double NaN and ±Infinity → null (JSON has no such numbers), as on the MySQL path.
@@ -30,6 +34,8 @@ import type { ColumnDef } from '../model/table.js';
 export interface PgValueOptions {
   noHexPrefix?: boolean;
   useLargeIntegerValue?: boolean;
+  /** A CDC change rather than a full-load row. */
+  change?: boolean;
 }
 
 type Present = number | string | Buffer;
@@ -199,6 +205,10 @@ function renderBool(v: Present): string {
   return s === 't' || s === 'true' || s === '1' ? 'true' : 'false';
 }
 
+function renderBoolText(v: Present): string {
+  return renderBool(v) === 'true' ? '"true"' : '"false"';
+}
+
 function makeBytea(noHexPrefix: boolean): (v: Present) => string {
   const prefix = noHexPrefix ? '"' : '"0x';
   return (v) => {
@@ -253,7 +263,7 @@ export function createPgValueRenderer(col: ColumnDef, opts: PgValueOptions = {})
     case 'money': return renderMoney;
     case 'float4': return renderFloat4;
     case 'float8': return renderFloat8;
-    case 'bool': return renderBool;
+    case 'bool': return opts.change && col.pgMapAs !== 'boolean' ? renderBoolText : renderBool;
     case 'bytea': return makeBytea(!!opts.noHexPrefix);
     case 'timestamp': case 'timestamptz': return renderTimestamp;
     case 'date': return renderDate;

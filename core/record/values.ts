@@ -41,6 +41,8 @@ export interface ValueOptions {
   noHexPrefix?: boolean;
   /** KinesisSettings.UseLargeIntegerValue */
   useLargeIntegerValue?: boolean;
+  /** The value of a CDC change (not a full-load row): PostgreSQL booleans differ (core/record/postgres.ts). */
+  change?: boolean;
 }
 
 /** A non-null canonical value. */

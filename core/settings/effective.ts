@@ -43,6 +43,8 @@ export interface EffectiveSettings {
   dataErrorPolicy: string;
   tableErrorPolicy: string;
   validationEnabled: boolean;
+  /** TargetMetadata LobMaxSize in bytes when LOBs are migrated in limited LOB mode (SupportLobs, LimitedSizeLobMode), else null. */
+  limitedLobMaxBytes: number | null;
 }
 
 const DEFAULTS = defaultTaskSettings();
@@ -98,5 +100,8 @@ export function effectiveSettings(document: TaskSettingsDocument): EffectiveSett
     dataErrorPolicy: str('ErrorBehavior', 'DataErrorPolicy'),
     tableErrorPolicy: str('ErrorBehavior', 'TableErrorPolicy'),
     validationEnabled: obj(document.ValidationSettings).EnableValidation === true,
+    limitedLobMaxBytes: bool('TargetMetadata', 'SupportLobs') && bool('TargetMetadata', 'LimitedSizeLobMode') && !bool('TargetMetadata', 'FullLobMode')
+      ? num('TargetMetadata', 'LobMaxSize') * 1024
+      : null,
   };
 }

@@ -167,6 +167,8 @@ export interface ChangeStream {
 export interface Source {
   readonly engine: 'mysql' | 'postgres';
   readonly positions: SourcePositions;
+  /** The endpoint's FailTasksOnLobTruncation (PostgreSQL): a LOB over LobMaxSize fails the task (core/engine/lob.ts). */
+  readonly failTasksOnLobTruncation?: boolean;
   /** Server version string, for logs. */
   version(): Promise<string>;
   /** User schemas (system schemas left out), sorted: RefreshSchemas. */

@@ -37,6 +37,8 @@ export interface PgEndpointConfig {
   mapLongVarcharAs?: string;
   /** MapBooleanAsBoolean. */
   mapBooleanAsBoolean?: boolean;
+  /** FailTasksOnLobTruncation. */
+  failTasksOnLobTruncation?: boolean;
 }
 
 export class PgSourceError extends Error {

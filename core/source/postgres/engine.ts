@@ -2,8 +2,7 @@
 // the PostgreSQLSettings dmslite acts on (botocore dms 2016-01-01 PostgreSQLSettings; defaults from
 // its documentation: CaptureDdls true, DdlArtifactsSchema public, ExecuteTimeout 60, HeartbeatEnable
 // false, HeartbeatFrequency 5 minutes, HeartbeatSchema public, MapLongVarcharAs wstring).
-// FailTasksOnLobTruncation is not acted on: dmslite never truncates LOBs (Kinesis records carry them whole
-// up to Kinesis's 1 MB), so there is nothing to fail on.
+// FailTasksOnLobTruncation: see core/engine/lob.ts.
 import type { SourceEndpointConnection } from '../../model/endpoint-connection.js';
 import type { Source, SourceEngine } from '../contract.js';
 import type { PgEndpointConfig } from './connection.js';
@@ -48,6 +47,7 @@ export function pgEndpointConfig(endpoint: SourceEndpointConnection, connectTime
     mapJsonbAsClob: bool(s.MapJsonbAsClob),
     mapLongVarcharAs: str(s.MapLongVarcharAs),
     mapBooleanAsBoolean: bool(s.MapBooleanAsBoolean),
+    failTasksOnLobTruncation: bool(s.FailTasksOnLobTruncation),
   };
 }
 

@@ -110,6 +110,7 @@ export interface PgTableInfo {
 export interface PgTypeSettings {
   mapJsonbAsClob?: boolean;
   mapLongVarcharAs?: string;
+  mapBooleanAsBoolean?: boolean;
 }
 
 export async function describePgTable(c: pg.Client, schema: string, table: string, settings: PgTypeSettings = {}): Promise<PgTableInfo | null> {
@@ -142,6 +143,7 @@ export async function describePgTable(c: pg.Client, schema: string, table: strin
   const longAs = (settings.mapLongVarcharAs ?? '').toLowerCase();
   for (const col of columns) {
     if (col.pgType === 'jsonb' && settings.mapJsonbAsClob) col.pgMapAs = 'clob';
+    if (col.pgType === 'bool' && settings.mapBooleanAsBoolean) col.pgMapAs = 'boolean';
     if ((col.pgType === 'text' || (col.pgType === 'varchar' && col.charMaxLength === null)) && (longAs === 'clob' || longAs === 'nclob')) col.pgMapAs = longAs;
   }
   // "LOB columns of tables without a PK vanish" from table-def and data (reference §6).

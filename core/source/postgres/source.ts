@@ -79,6 +79,10 @@ export class PostgresSource implements Source {
 
   constructor(readonly cfg: PgEndpointConfig) {}
 
+  get failTasksOnLobTruncation(): boolean {
+    return this.cfg.failTasksOnLobTruncation ?? false;
+  }
+
   /** The shared metadata connection (re-opened when lost). */
   async connection(): Promise<pg.Client> {
     if (this.meta) return this.meta;

@@ -1,5 +1,5 @@
 // PostgreSQL source behaviours against a private cluster, through the API and a runner: unchanged
-// TOASTed values, CdcStopPosition (server_time / commit_time) and a restart (reload-target)
+// TOASTed values, MapBooleanAsBoolean, CdcStopPosition (server_time / commit_time) and a restart (reload-target)
 // recreating the task's slot where resume-processing reuses it.
 import { CreateReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { randomBytes } from 'node:crypto';
@@ -29,7 +29,9 @@ afterAll(async () => {
 });
 
 interface TaskOptions {
-  type?: 'cdc' | 'full-load-and-cdc';
+  type?: 'cdc' | 'full-load-and-cdc' | 'full-load';
+  source?: string;
+  settings?: unknown;
   kinesis?: Record<string, unknown>;
   cdcStopPosition?: string;
 }
@@ -41,17 +43,19 @@ async function runTask(table: string, o: TaskOptions = {}): Promise<{ arn: strin
   const target = (await createKinesisTarget(stack.dms, uniqueName('tgt'), stream, o.kinesis ?? {})).EndpointArn!;
   const out = await stack.dms.send(new CreateReplicationTaskCommand({
     ReplicationTaskIdentifier: uniqueName('task'),
-    SourceEndpointArn: source,
+    SourceEndpointArn: o.source ?? source,
     TargetEndpointArn: target,
     ReplicationInstanceArn: instance,
     MigrationType: o.type ?? 'cdc',
     TableMappings: selectionMappings('public', table),
     ...(o.cdcStopPosition ? { CdcStopPosition: o.cdcStopPosition } : {}),
+    ...(o.settings ? { ReplicationTaskSettings: JSON.stringify(o.settings) } : {}),
   }));
   const arn = out.ReplicationTask!.ReplicationTaskArn!;
   await waitForStatus(stack.dms, arn, ['ready']);
   await startTask(stack.dms, arn);
-  expect((await waitForStatus(stack.dms, arn, ['running', 'stopped', 'failed'], 120_000)).Status).toBe('running');
+  const status = (await waitForStatus(stack.dms, arn, ['running', 'stopped', 'failed'], 120_000)).Status;
+  if (o.type !== 'full-load') expect(status).toBe('running');
   return { arn, stream };
 }
 
@@ -84,6 +88,52 @@ describe('PostgreSQL source settings and behaviours', { timeout: 300_000 }, () =
     expect(records[1]!.json.data).toEqual({ id: 1, n: 1, body: null });
     expect(records[3]!.json.data).toEqual({ id: 1, n: 1, body });
     await stopTaskAndWait(stack.dms, arn);
+  });
+
+  it('MapBooleanAsBoolean: full load true/false either way; changes "true"/"false" by default, true/false with it', async () => {
+    await sql(`CREATE TABLE public.flags (id int PRIMARY KEY, ok boolean)`);
+    await sql(`INSERT INTO public.flags VALUES (1, true), (2, false)`);
+    const mapped = (await createPostgresSource(stack.dms, uniqueName('pgbool'), { port: db.port, ...db.dmsUser, database: DB }, { MapBooleanAsBoolean: true })).EndpointArn!;
+    const values = async (src?: string) => {
+      const { arn, stream } = await runTask('flags', { type: 'full-load-and-cdc', ...(src ? { source: src } : {}) });
+      await waitFor(async () => data(parseRecords(await readAllRecords(kinesis(), stream))).length === 2, 'the full load');
+      await sql(`UPDATE public.flags SET ok = NOT ok`);
+      const records = await waitFor(async () => {
+        const d = data(parseRecords(await readAllRecords(kinesis(), stream)));
+        return d.length === 4 ? d : null;
+      }, 'the updates');
+      await stopTaskAndWait(stack.dms, arn);
+      return records.map((r) => `${r.json.metadata.operation} ${r.json.data!.id} ${JSON.stringify(r.json.data!.ok)}`).sort();
+    };
+    expect(await values()).toEqual(['load 1 true', 'load 2 false', 'update 1 "false"', 'update 2 "true"']);
+    expect(await values(mapped)).toEqual(['load 1 false', 'load 2 true', 'update 1 true', 'update 2 false']);
+  });
+
+  it('FailTasksOnLobTruncation: a LOB over LobMaxSize fails the task, in the full load and in CDC; without it the value goes whole', async () => {
+    await sql(`CREATE TABLE public.lobs (id int PRIMARY KEY, body text, note varchar(4000))`);
+    await sql(`INSERT INTO public.lobs VALUES (1, 'small', NULL)`);
+    const strict = (await createPostgresSource(stack.dms, uniqueName('pglob'), { port: db.port, ...db.dmsUser, database: DB }, { FailTasksOnLobTruncation: true })).EndpointArn!;
+    const settings = { TargetMetadata: { LobMaxSize: 1 } };
+    const big = 'y'.repeat(1500);
+    // A long varchar is not a LOB: never checked.
+    await sql(`INSERT INTO public.lobs VALUES (2, 'small', $1)`, [big]);
+    const cdc = await runTask('lobs', { type: 'full-load-and-cdc', source: strict, settings });
+    await waitFor(async () => data(parseRecords(await readAllRecords(kinesis(), cdc.stream))).length === 2, 'the full load');
+    await sql(`INSERT INTO public.lobs VALUES (3, $1, NULL)`, [big]);
+    const failed = await waitForStatus(stack.dms, cdc.arn, ['failed', 'stopped'], 60_000);
+    expect(failed.Status).toBe('failed');
+    expect(failed.LastFailureMessage).toContain(`LOB column 'body' of table 'public'.'lobs' is 1500 bytes, over LobMaxSize 1 KB`);
+    expect(data(parseRecords(await readAllRecords(kinesis(), cdc.stream))).map((r) => r.json.data!.id)).toEqual([1, 2]);
+
+    const load = await runTask('lobs', { type: 'full-load', source: strict, settings });
+    const loadDone = await waitForStatus(stack.dms, load.arn, ['failed', 'stopped'], 60_000);
+    expect(loadDone.Status).toBe('failed');
+    expect(loadDone.LastFailureMessage).toContain(`LOB column 'body' of table 'public'.'lobs'`);
+
+    const plain = await runTask('lobs', { type: 'full-load', settings });
+    expect((await waitForStatus(stack.dms, plain.arn, ['failed', 'stopped'], 60_000)).Status).toBe('stopped');
+    const rows = data(parseRecords(await readAllRecords(kinesis(), plain.stream)));
+    expect(rows.find((r) => r.json.data!.id === 3)!.json.data!.body).toBe(big);
   });
 
   it('CdcStopPosition server_time: the task stops by itself with STOPPED_AT_SERVER_TIME', async () => {

@@ -35,6 +35,17 @@ describe('PostgreSQL values (AWS renderings)', () => {
     expect(createPgValueRenderer(col('money'))('-$1,234.56')).toBe('-1234.5600');
   });
 
+  it('bool: JSON booleans in a full load; the decoded text in a change unless MapBooleanAsBoolean', () => {
+    for (const v of ['t', 'true']) {
+      expect(createPgValueRenderer(col('bool'))(v)).toBe('true');
+      expect(createPgValueRenderer(col('bool'), { change: true })(v)).toBe('"true"');
+      expect(createPgValueRenderer(col('bool', { pgMapAs: 'boolean' }), { change: true })(v)).toBe('true');
+    }
+    expect(createPgValueRenderer(col('bool'), { change: true })('false')).toBe('"false"');
+    expect(createPgValueRenderer(col('bool', { pgMapAs: 'boolean' }), { change: true })('f')).toBe('false');
+    expect(pgDmsColumnType(col('bool', { pgMapAs: 'boolean' }))).toEqual({ type: 'BOOL' });
+  });
+
   it('bool, bytea, bpchar, bigint over 16 digits', () => {
     expect(createPgValueRenderer(col('bool'))('t')).toBe('true');
     expect(createPgValueRenderer(col('bool'))('false')).toBe('false');
