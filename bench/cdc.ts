@@ -31,7 +31,7 @@ import type { BinlogPosition } from '../core/source/mysql/positions.js';
 import { createRecordFormatter, mysqlTransactionId } from '../core/record/formatter.js';
 import { createKinesisTarget, createInstance, createMySqlSource, selectionMappings } from '../test/support/dms.js';
 import { startTask, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
-import { log, startBenchEnv, startRunnerProcess, type BenchEnv, type RunnerProcess } from './lib/env.js';
+import { log, READY_TIMEOUT_MS, startBenchEnv, startRunnerProcess, type BenchEnv, type RunnerProcess } from './lib/env.js';
 import { createStream, deleteStream, kinesisClient, rawPutRecords, shardIds, ShardReader, type SeenRecord } from './lib/kinesis.js';
 import { mariadbPid, meterCpu } from './lib/proc.js';
 import { fmtInt, fmtMs, fmtRate, fmtRatio, machine, machineLine, markdownTable, percentile, textTable, writeSection, type Row } from './lib/report.js';
@@ -307,24 +307,26 @@ async function main(): Promise<void> {
         ...(cdcStart ? { CdcStartPosition: `${cdcStart.file}:${cdcStart.position}` } : {}),
       }));
       const arn = out.ReplicationTask!.ReplicationTaskArn!;
-      await waitForStatus(env.dms, arn, ['ready']);
+      await waitForStatus(env.dms, arn, ['ready'], READY_TIMEOUT_MS);
       await startTask(env.dms, arn);
-      await waitForStatus(env.dms, arn, ['running'], 30_000);
+      // Claimed and running once the runner gets to it (slow on a loaded machine): waited on, not timed.
+      const started = await waitForStatus(env.dms, arn, ['running', 'failed', 'stopped'], READY_TIMEOUT_MS);
+      if (started.Status !== 'running') throw new Error(`task ${name} ended ${started.Status}: ${started.LastFailureMessage ?? ''}`);
       return { arn, reader: new ShardReader(kc, name, (await shardIds(kc, name))[0]!) };
     };
     const stopTask = async (arn: string) => {
       await env.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
-      const stopped = await waitForStatus(env.dms, arn, ['stopped', 'failed'], 60_000);
+      const stopped = await waitForStatus(env.dms, arn, ['stopped', 'failed'], READY_TIMEOUT_MS);
       if (stopped.Status !== 'stopped') throw new Error(`task ended ${stopped.Status}: ${stopped.LastFailureMessage ?? ''}`);
     };
 
     const { arn, reader } = await cdcTask('cdc-live');
     // Control records (awsdms_apply_exceptions + 4 tables), then a canary row proves the binlog reader streams.
-    if (!(await reader.readUntil(5, () => undefined, 30_000))) throw new Error('the CDC task wrote no control records');
+    if (!(await reader.readUntil(5, () => undefined, READY_TIMEOUT_MS))) throw new Error('the CDC task wrote no control records');
     const writer = await writerConnection(env);
     await writer.query(`INSERT INTO ${SCHEMA}.lat VALUES (?)`, [rowValues(0)]);
     let canary = false;
-    for (const deadline = Date.now() + 30_000; !canary && Date.now() < deadline; await sleep(50)) {
+    for (const deadline = Date.now() + READY_TIMEOUT_MS; !canary && Date.now() < deadline; await sleep(50)) {
       await reader.drain((r) => { if (r.partitionKey === `${SCHEMA}.lat`) canary = true; });
     }
     if (!canary) throw new Error('the CDC task did not capture the canary insert');
@@ -433,7 +435,7 @@ async function main(): Promise<void> {
         TableMappings: selectionMappings(SCHEMA, 'items'),
       }));
       const flArn = out.ReplicationTask!.ReplicationTaskArn!;
-      await waitForStatus(env.dms, flArn, ['ready']);
+      await waitForStatus(env.dms, flArn, ['ready'], READY_TIMEOUT_MS);
       const cpu = meterCpu(pids);
       const t0 = performance.now();
       await startTask(env.dms, flArn);

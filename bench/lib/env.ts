@@ -39,6 +39,12 @@ function hookExit(): void {
   });
 }
 
+/**
+ * How long start-up steps (runner ready, task running, first records) may take: they are waited on
+ * until ready, this only bounds a hang. Loaded machines need minutes (BENCH_READY_TIMEOUT_MS).
+ */
+export const READY_TIMEOUT_MS = Number(process.env.BENCH_READY_TIMEOUT_MS ?? 900_000);
+
 export const elapsed = (() => {
   const t0 = Date.now();
   return () => ((Date.now() - t0) / 1000).toFixed(1).padStart(6) + 's';
@@ -142,7 +148,7 @@ export async function startRunnerProcess(env: BenchServices): Promise<RunnerProc
   sampler.unref();
   const exited = new Promise<void>((resolve) => child.once('exit', () => { clearInterval(sampler); resolve(); }));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runner did not start within 120 s:\n${out}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`runner did not start within ${READY_TIMEOUT_MS / 1000} s:\n${out}`)), READY_TIMEOUT_MS);
     child.stdout!.on('data', (c: Buffer) => {
       out = (out + c.toString()).slice(-20_000);
       if (/dmslite runner \S+ ready/.test(out)) { clearTimeout(timer); resolve(); }

@@ -43,6 +43,8 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
     sink: ctx.changeSink,
     positions: source.positions,
     seq: state.progress.checkpointSeq ?? 0,
+    // One sink call, entry and checkpoint per turn of the event loop, not per (single-row) transaction.
+    gather: true,
     onCheckpoint: (c) => {
       state.progress.cdcResumePosition = c.position;
       // Kinesis holds everything before it: the source may release it (PostgreSQL: the slot's confirmed_flush_lsn).
@@ -114,12 +116,20 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
 
   const stopNow = new AbortController();
   let delivered = 0;
-  const onEvent = async (e: ChangeEvent) => {
+  const afterEvent = (): Promise<void> | void => {
+    if (ledger.unacked > MAX_UNACKED_RECORDS) return ledger.waitBelow(MAX_UNACKED_RECORDS).then(checkStop);
+    checkStop();
+  };
+  const checkStop = () => {
+    if (handler.stopReason || handler.failure || ledger.failure !== undefined) stopNow.abort();
+  };
+  // Synchronous unless the handler or the back-pressure has to wait: no promise per event.
+  const onEvent = (e: ChangeEvent): Promise<void> | void => {
     if (ctx.signal.aborted || stopNow.signal.aborted) return;
     delivered++;
-    await handler.handle(e);
-    await ledger.waitBelow(MAX_UNACKED_RECORDS);
-    if (handler.stopReason || handler.failure || ledger.failure !== undefined) stopNow.abort();
+    const handled = handler.handle(e);
+    if (handled) return handled.then(afterEvent);
+    return afterEvent();
   };
 
   // Read, reconnecting with back-off when the source goes away; resume from the checkpoint.
@@ -179,7 +189,7 @@ async function readUntilError(
   ctx: RunContext,
   from: SourcePosition,
   handler: ChangeEventHandler,
-  onEvent: (e: ChangeEvent) => Promise<void>,
+  onEvent: (e: ChangeEvent) => Promise<void> | void,
   signals: AbortSignal[],
   stopAt: CdcStop | null,
   onStream: (s: ChangeStream) => void,

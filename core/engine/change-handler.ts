@@ -56,7 +56,9 @@ export class ChangeEventHandler {
   /** Set when the task must fail (nothing further is handled). */
   failure: Error | null = null;
   private readonly o: ChangeHandlerOptions;
-  private prev: { id: string; record: number } | null = null;
+  /** The last record emitted (its transaction id and record number): AWS's prev-transaction-* fields. */
+  private prevId: string | null = null;
+  private prevRecord = 0;
   private txn: { id: string; position: SourcePosition; record: number; counts: AppliedCounts | undefined } | null = null;
 
   constructor(o: ChangeHandlerOptions, tables: TrackedTable[]) {
@@ -109,7 +111,8 @@ export class ChangeEventHandler {
       this.stopReason = STOP_REASON.atCommitTime;
       return;
     }
-    const t = this.tracked.get(tableKey(e.schema, e.table));
+    const key = tableKey(e.schema, e.table);
+    const t = this.tracked.get(key);
     if (!t) return;
     if (t.snapshot && this.o.positions.compare(e.position, t.snapshot) < 0) return;
     let txn = this.txn;
@@ -117,7 +120,6 @@ export class ChangeEventHandler {
       txn = this.txn = { id: e.transaction.transactionId, position: e.position, record: 0, counts: undefined };
       this.o.ledger.begin(e.position);
     }
-    const key = tableKey(e.schema, e.table);
     txn.counts ??= new Map();
     let c = txn.counts.get(key);
     if (!c) txn.counts.set(key, (c = { inserts: 0, updates: 0, deletes: 0, ddls: 0 }));
@@ -141,11 +143,15 @@ export class ChangeEventHandler {
       const info: TransactionInfo = {
         transactionId: txn.id,
         transactionRecordId: txn.record,
-        ...(this.prev ? { prevTransactionId: this.prev.id, prevTransactionRecordId: this.prev.record } : {}),
         commitTimestamp: e.timestamp,
         streamPosition: e.streamPosition(i),
       };
-      this.prev = { id: txn.id, record: txn.record };
+      if (this.prevId !== null) {
+        info.prevTransactionId = this.prevId;
+        info.prevTransactionRecordId = this.prevRecord;
+      }
+      this.prevId = txn.id;
+      this.prevRecord = txn.record;
       records.push(this.o.formatter.change(e.op, plan.target, plan.toTargetRow(row), before && e.op === 'update' ? plan.toTargetRow(before) : null, info));
     }
     if (records.length === 0) return;
@@ -153,11 +159,8 @@ export class ChangeEventHandler {
     if (e.op === 'insert') c.inserts += records.length;
     else if (e.op === 'update') c.updates += records.length;
     else c.deletes += records.length;
-    this.o.stats(e.schema, e.table, (s) => {
-      if (e.op === 'insert') s.Inserts += records.length;
-      else if (e.op === 'update') s.Updates += records.length;
-      else s.Deletes += records.length;
-    });
+    const n = records.length;
+    this.o.stats(e.schema, e.table, e.op === 'insert' ? (s) => { s.Inserts += n; } : e.op === 'update' ? (s) => { s.Updates += n; } : (s) => { s.Deletes += n; });
     void this.o.ledger.write(records);
   }
 

@@ -8,6 +8,12 @@ import type { SourcePosition, SourcePositions } from '../source/contract.js';
 // A boundary becomes the checkpoint only once every record written before it is acknowledged,
 // whatever order the acknowledgements arrive in; a failed write stops the checkpoint before it for
 // good (the run replays from there: at-least-once).
+//
+// With `gather`, everything written during one turn of the event loop (the binlog reader delivers
+// events back to back, yielding between turns) goes to the sink as one call and is one entry: its
+// records are acknowledged together, so its last boundary becomes the checkpoint once the call and
+// every entry before it are acknowledged. One sink call, promise and checkpoint per turn instead of
+// per single-row transaction; ordering and at-least-once are those of the entries.
 
 /** Operation counts per table (schema\0table), added to Applied* once acknowledged. */
 export type AppliedCounts = Map<string, { inserts: number; updates: number; deletes: number; ddls: number }>;
@@ -37,6 +43,8 @@ export interface CheckpointLedgerOptions {
   onApplied?: (applied: AppliedCounts) => void;
   /** Records the target refused for good (too large, bad partition key): reported, then treated as delivered. */
   onRefused?: (e: RecordTooLargeError | InvalidPartitionKeyError) => void;
+  /** Gathers what is written in one turn of the event loop into one sink call (see the header). */
+  gather?: boolean;
 }
 
 interface Entry {
@@ -48,12 +56,19 @@ interface Entry {
   boundary?: { position: SourcePosition; transactionId?: string };
 }
 
+/** A gathered entry not yet handed to the sink (gather mode). */
+interface OpenBatch extends Entry {
+  list: KinesisRecord[];
+  done: () => void;
+}
+
 export class CheckpointLedger {
   private readonly entries = new Fifo<Entry>();
   private readonly o: CheckpointLedgerOptions;
   private seq: number;
   private current: Checkpoint | null = null;
   private open: SourcePosition | null = null;
+  private batch: OpenBatch | null = null;
   /** Records written and not yet acknowledged. */
   unacked = 0;
   /** The first failed write: nothing after it is checkpointed. */
@@ -123,6 +138,7 @@ export class CheckpointLedger {
   }
 
   private push(records: KinesisRecord[], extra: Pick<Entry, 'applied' | 'boundary'>): Promise<void> {
+    if (this.o.gather) return this.gathered(records, extra);
     // A boundary without records rides on the records still in flight (one entry per commit would
     // double the bookkeeping of single-row transactions).
     const tail = this.entries.last();
@@ -145,6 +161,43 @@ export class CheckpointLedger {
     return entry.promise;
   }
 
+  /** Adds to this turn's batch (opened, and its sending scheduled, by the first write of the turn). */
+  private gathered(records: KinesisRecord[], extra: Pick<Entry, 'applied' | 'boundary'>): Promise<void> {
+    let b = this.batch;
+    if (!b) {
+      let done!: () => void;
+      const promise = new Promise<void>((resolve) => { done = resolve; });
+      b = this.batch = { promise, done, settled: false, records: 0, list: [] };
+      this.entries.push(b);
+      setImmediate(this.send);
+    }
+    for (let i = 0; i < records.length; i++) b.list.push(records[i]!);
+    b.records += records.length;
+    this.unacked += records.length;
+    // The latest boundary wins: every record before it is in this batch or an earlier entry.
+    if (extra.boundary) b.boundary = extra.boundary;
+    if (extra.applied) b.applied = mergeCounts(b.applied, extra.applied);
+    return b.promise;
+  }
+
+  /** Hands the turn's batch to the sink; it settles with the acknowledgement of all its records. */
+  private readonly send = (): void => {
+    const b = this.batch;
+    if (!b) return;
+    this.batch = null;
+    const settle = () => {
+      b.settled = true;
+      this.drain();
+      b.done();
+    };
+    if (b.list.length === 0) return settle();
+    this.o.sink.write(b.list).then(settle, (e: unknown) => {
+      if (e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError) this.o.onRefused?.(e);
+      else b.error = e;
+      settle();
+    });
+  };
+
   /** Moves the checkpoint past every acknowledged entry at the head. */
   private drain(): void {
     while (this.entries.size > 0 && this.entries.peek()!.settled) {
@@ -163,4 +216,21 @@ export class CheckpointLedger {
       }
     }
   }
+}
+
+/** `add` summed into `into` (a new map when there is none yet; `add` is left as it is). */
+function mergeCounts(into: AppliedCounts | undefined, add: AppliedCounts): AppliedCounts {
+  const out = into ?? new Map();
+  for (const [key, c] of add) {
+    const t = out.get(key);
+    if (t) {
+      t.inserts += c.inserts;
+      t.updates += c.updates;
+      t.deletes += c.deletes;
+      t.ddls += c.ddls;
+    } else {
+      out.set(key, { ...c });
+    }
+  }
+  return out;
 }

@@ -129,12 +129,20 @@ export interface RecordFormatter {
 
 /** MySQL DMS transaction id: (binlog file number << 32) | byte offset. */
 export function mysqlTransactionId(binlogFileName: string, position: number): bigint {
-  const m = /(\d+)$/.exec(binlogFileName);
-  if (!m) throw new Error(`binlog file name without a sequence number: ${binlogFileName}`);
   if (!Number.isInteger(position) || position < 0 || position > 0xffffffff) {
     throw new RangeError(`binlog position out of range: ${position}`);
   }
-  return (BigInt(m[1]!) << 32n) | BigInt(position);
+  return fileHighBits(binlogFileName) | BigInt(position);
+}
+
+/** The file number shifted into the high bits, for the last file seen (one file holds many transactions). */
+let lastFile: { name: string; high: bigint } | null = null;
+function fileHighBits(binlogFileName: string): bigint {
+  if (lastFile?.name === binlogFileName) return lastFile.high;
+  const m = /(\d+)$/.exec(binlogFileName);
+  if (!m) throw new Error(`binlog file name without a sequence number: ${binlogFileName}`);
+  lastFile = { name: binlogFileName, high: BigInt(m[1]!) << 32n };
+  return lastFile.high;
 }
 
 export interface MysqlStreamPositionParts {

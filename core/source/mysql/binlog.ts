@@ -561,6 +561,8 @@ class ZongjiBinlogReader implements BinlogReader {
     this.inFlight = this.drain().finally(() => {
       this.draining = false;
       this.inFlight = null;
+      // Events queued after a drain that ran without awaiting finished, but before this callback.
+      if (this.queue.size > 0 && !this.stopped && !this.failed) this.kick();
     });
   }
 
@@ -577,7 +579,9 @@ class ZongjiBinlogReader implements BinlogReader {
       this.queuedRows -= item.weight;
       this.maybeResume();
       try {
-        await this.o.onEvent(item.ev);
+        // Most events are handled synchronously: await only a returned promise.
+        const pending = this.o.onEvent(item.ev);
+        if (pending) await pending;
         this.st.deliveredEvents++;
       } catch (err) {
         this.fail(err instanceof Error ? err : new Error(String(err)));

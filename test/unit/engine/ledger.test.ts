@@ -151,3 +151,120 @@ describe('CheckpointLedger', () => {
     expect(ledger.unacked).toBe(1);
   });
 });
+
+describe('CheckpointLedger, gathering one turn of the event loop into one sink call', () => {
+  function gathered(seq = 0) {
+    const sink = new FakeSink();
+    const checkpoints: Checkpoint[] = [];
+    const applied: AppliedCounts[] = [];
+    const ledger = new CheckpointLedger({ sink, positions: fakePositions, seq, gather: true, onCheckpoint: (c) => checkpoints.push(c), onApplied: (a) => applied.push(a) });
+    /** Ends the current turn: the batch goes to the sink. */
+    const turn = () => new Promise((r) => setImmediate(r));
+    return { sink, ledger, checkpoints, applied, turn, at: () => checkpoints.map((c) => c.position) };
+  }
+  /** Three single-row transactions, as the change-event handler writes them. */
+  function transactions(ledger: CheckpointLedger, from: number, to: number) {
+    for (let i = from; i <= to; i++) {
+      ledger.begin(`1.${i}00`);
+      void ledger.write([rec(`r${i}`)]);
+      void ledger.commit(`1.${i}50`, String(i), counts('s\u0000t', 1));
+    }
+  }
+
+  it('sends the turn as one call; its last commit becomes the checkpoint once the call is acknowledged', async () => {
+    const { sink, ledger, at, applied, turn } = gathered();
+    transactions(ledger, 1, 3);
+    expect(sink.writes).toHaveLength(0); // nothing sent before the turn ends
+    expect(ledger.unacked).toBe(3);
+    await turn();
+    expect(sink.writes.map((w) => w.records.map((r) => r.data.toString()))).toEqual([['r1', 'r2', 'r3']]);
+    expect(at()).toEqual([]);
+    await sink.ack(0);
+    expect(at()).toEqual(['1.350']);
+    expect(ledger.checkpoint).toEqual({ position: '1.350', seq: 1, recovery: 'cp:1.350#1#3' });
+    // The counts of the three transactions, once, when acknowledged.
+    expect(applied).toEqual([counts('s\u0000t', 3)]);
+    expect(ledger.unacked).toBe(0);
+  });
+
+  it("a later batch's acknowledgement waits for the earlier batch: the checkpoint moves in order", async () => {
+    const { sink, ledger, at, turn } = gathered();
+    transactions(ledger, 1, 2);
+    await turn();
+    transactions(ledger, 3, 4);
+    ledger.begin('1.500');
+    void ledger.write([rec('r5')]); // its commit comes in a later turn
+    await turn();
+    expect(sink.writes).toHaveLength(2);
+    await sink.ack(1);
+    expect(at()).toEqual([]);
+    await sink.ack(0);
+    // Both batches are in: the last commit of the second; the open transaction is no checkpoint.
+    expect(at()).toEqual(['1.250', '1.450']);
+    // Its commit alone: no sink call; everything before it is acknowledged.
+    void ledger.commit('1.550', '5');
+    await turn();
+    expect(sink.writes).toHaveLength(2);
+    expect(at()).toEqual(['1.250', '1.450', '1.550']);
+  });
+
+  it('a failed batch stops the checkpoint before it for good (the run replays from there)', async () => {
+    const { sink, ledger, at, turn } = gathered();
+    transactions(ledger, 1, 1);
+    await turn();
+    transactions(ledger, 2, 3);
+    await turn();
+    transactions(ledger, 4, 4);
+    await turn();
+    await sink.ack(0);
+    expect(at()).toEqual(['1.150']);
+    await sink.ack(2);
+    sink.writes[1]!.fail(new Error('throttled for good'));
+    await flush();
+    expect(at()).toEqual(['1.150']);
+    expect((ledger.failure as Error).message).toBe('throttled for good');
+    await ledger.settle();
+    expect(ledger.checkpoint!.position).toBe('1.150');
+    await ledger.waitBelow(0); // does not hang on a failed ledger
+  });
+
+  it('DDL control records awaited by the handler are acknowledged before rows written after them are sent', async () => {
+    const { sink, ledger, at, turn } = gathered();
+    transactions(ledger, 1, 1);
+    let ddlDone = false;
+    const ddl = ledger.boundary('1.180', [rec('create-table')], counts('s\u0000t', 0)).then(() => (ddlDone = true));
+    await turn();
+    expect(sink.texts()).toEqual(['r1', 'create-table']);
+    expect(ddlDone).toBe(false);
+    await sink.ack(0);
+    await ddl;
+    expect(at()).toEqual(['1.180']);
+    transactions(ledger, 2, 2);
+    await turn();
+    expect(sink.writes).toHaveLength(2);
+    expect(sink.writes[1]!.records.map((r) => r.data.toString())).toEqual(['r2']);
+  });
+
+  it('a turn with only commits (filtered or rolled-back transactions) checkpoints without a sink call', async () => {
+    const { sink, ledger, at, turn } = gathered();
+    ledger.begin('1.100');
+    void ledger.commit('1.150', '1');
+    await ledger.boundary('1.160');
+    expect(sink.writes).toHaveLength(0);
+    await turn();
+    expect(at()).toEqual(['1.160']);
+  });
+
+  it('waitBelow counts the records of the open batch and returns once they are acknowledged', async () => {
+    const { sink, ledger } = gathered();
+    void ledger.write([rec('a'), rec('b')]);
+    let done = false;
+    const waiting = ledger.waitBelow(1).then(() => (done = true));
+    await flush();
+    expect(done).toBe(false);
+    expect(sink.writes).toHaveLength(1);
+    await sink.ack(0);
+    await waiting;
+    expect(ledger.unacked).toBe(0);
+  });
+});
