@@ -163,7 +163,14 @@ export interface MysqlStreamPositionParts {
 
 /** MySQL `stream-position` text (see the header comment for the inferred layout). */
 export function mysqlStreamPosition(p: MysqlStreamPositionParts): string {
-  return `${p.binlogFile}:${p.eventPosition}:${p.rowIndex}:${p.nextPosition}:${idText(p.transactionId)}:${p.tableMapFile ?? p.binlogFile}:${p.tableMapPosition}`;
+  return mysqlStreamPositions(p)(p.rowIndex);
+}
+
+/** mysqlStreamPosition of each row of one rows event: the parts other than the row index rendered once. */
+export function mysqlStreamPositions(p: Omit<MysqlStreamPositionParts, 'rowIndex'>): (rowIndex: number) => string {
+  const head = `${p.binlogFile}:${p.eventPosition}:`;
+  const tail = `:${p.nextPosition}:${idText(p.transactionId)}:${p.tableMapFile ?? p.binlogFile}:${p.tableMapPosition}`;
+  return (rowIndex) => head + rowIndex + tail;
 }
 
 function pad2(n: number): string {

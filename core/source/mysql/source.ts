@@ -3,7 +3,7 @@
 // connection per snapshot, one zongji reader per change stream.
 import type { SourceEndpointConnection } from '../../model/endpoint-connection.js';
 import type { SourceRow, TableDef } from '../../model/table.js';
-import { mysqlStreamPosition, mysqlTransactionId } from '../../record/formatter.js';
+import { mysqlStreamPositions, mysqlTransactionId } from '../../record/formatter.js';
 import type {
   ChangeStream,
   ChangeStreamOptions,
@@ -238,14 +238,22 @@ export class MySqlSource implements Source {
  * change and are not passed on (the next commit or heartbeat names the new file).
  */
 export function binlogToChangeEvents(onEvent: ChangeStreamOptions['onEvent']): (e: BinlogEvent) => Promise<void> | void {
-  let txn: { file: string; position: number; serialised: string; meta: TransactionMeta; id: bigint } | null = null;
+  let txn: Txn | null = null;
   return (e) => {
     switch (e.kind) {
       case 'rows': {
         const p = e.position;
         if (!txn || txn.position !== p.position || txn.file !== p.file) {
           const id = mysqlTransactionId(p.file, p.position);
-          txn = { file: p.file, position: p.position, serialised: formatBinlogPosition(p), id, meta: { transactionId: id.toString(), commitTimestamp: e.timestamp } };
+          txn = {
+            file: p.file,
+            position: p.position,
+            serialised: formatBinlogPosition(p),
+            meta: { transactionId: id.toString(), commitTimestamp: e.timestamp },
+            // The layout AWS's examples show (core/record/README.md); event offsets are those of the
+            // transaction start, which is what this reader knows of each row event.
+            streamPosition: mysqlStreamPositions({ binlogFile: p.file, eventPosition: p.position, nextPosition: p.position, transactionId: id, tableMapPosition: p.position }),
+          };
           const begun = onEvent({ kind: 'begin', position: txn.serialised, transaction: txn.meta });
           if (begun) return begun.then(() => onEvent(rowsEvent(e, txn!)));
         }
@@ -268,11 +276,16 @@ export function binlogToChangeEvents(onEvent: ChangeStreamOptions['onEvent']): (
   };
 }
 
-function rowsEvent(
-  e: Extract<BinlogEvent, { kind: 'rows' }>,
-  txn: { file: string; position: number; serialised: string; meta: TransactionMeta; id: bigint },
-) {
-  const { file, position, id } = txn;
+/** The transaction being read: what each of its rows events carries, rendered once. */
+interface Txn {
+  file: string;
+  position: number;
+  serialised: string;
+  meta: TransactionMeta;
+  streamPosition: (rowIndex: number) => string;
+}
+
+function rowsEvent(e: Extract<BinlogEvent, { kind: 'rows' }>, txn: Txn) {
   return {
     kind: 'rows' as const,
     op: e.op,
@@ -280,10 +293,7 @@ function rowsEvent(
     table: e.table,
     rows: e.rows,
     position: txn.serialised,
-    // The layout AWS's examples show (core/record/README.md); event offsets are those of the
-    // transaction start, which is what this reader knows of each row event.
-    streamPosition: (rowIndex: number) =>
-      mysqlStreamPosition({ binlogFile: file, eventPosition: position, rowIndex, nextPosition: position, transactionId: id, tableMapPosition: position }),
+    streamPosition: txn.streamPosition,
     transaction: txn.meta,
     timestamp: e.timestamp,
   };
