@@ -392,7 +392,10 @@ async function renderDetail(tasks: Doc[]) {
   const arn = task.ReplicationTaskArn;
   const stream = streams.get(arn) ?? { records: [] };
   streams.set(arn, stream);
-  const [stats, metrics, log, recs, estimates] = await Promise.all([
+  // The stream is read on its own: catching up on a stream being loaded can take seconds, and the
+  // statistics must not wait for it.
+  readStream(arn, stream);
+  const [stats, metrics, log, estimates] = await Promise.all([
     client.dms<{ TableStatistics?: TableStat[] }>('DescribeTableStatistics', { ReplicationTaskArn: arn, MaxRecords: 500 }).catch((e: ApiError) => {
       // Before a task ever ran, AWS has no statistics to show.
       if (e.code === 'InvalidResourceStateFault') return { TableStatistics: [] };
@@ -400,11 +403,6 @@ async function renderDetail(tasks: Doc[]) {
     }),
     client.console<{ Points: MetricPoint[] }>('GetTaskMetrics', { ReplicationTaskArn: arn }),
     client.console<{ Available: boolean; Lines: string[] }>('GetTaskLogTail', { ReplicationTaskArn: arn, MaxLines: 200 }),
-    client.console<{ Records: Doc[]; Cursor: Record<string, string> }>('GetStreamRecords', { ReplicationTaskArn: arn, Limit: 20, ...(stream.cursor ? { Cursor: stream.cursor } : {}) }).catch((e: ApiError) => ({
-      Records: [] as Doc[],
-      Cursor: stream.cursor ?? {},
-      error: e,
-    })),
     client.console<{ Tables: TableEstimate[] }>('GetTableEstimates', { ReplicationTaskArn: arn }),
   ]);
   if (selected !== arn) return;
@@ -418,9 +416,27 @@ async function renderDetail(tasks: Doc[]) {
     logBox.textContent = logText;
     if (atEnd) logBox.scrollTop = logBox.scrollHeight;
   }
-  stream.cursor = recs.Cursor;
-  stream.records = [...stream.records, ...recs.Records].slice(-20);
-  renderRecords(stream.records);
+  if (!streamReads.has(arn)) renderRecords(stream.records);
+}
+
+/** Target stream reads in flight, by task: one at a time per task. */
+const streamReads = new Map<string, Promise<void>>();
+
+function readStream(arn: string, stream: { cursor?: Record<string, string>; records: Doc[] }): void {
+  if (streamReads.has(arn)) return;
+  const read = client
+    .console<{ Records: Doc[]; Cursor: Record<string, string> }>('GetStreamRecords', { ReplicationTaskArn: arn, Limit: 20, ...(stream.cursor ? { Cursor: stream.cursor } : {}) })
+    .then(
+      (recs) => {
+        stream.cursor = recs.Cursor;
+        stream.records = [...stream.records, ...recs.Records].slice(-20);
+        if (selected === arn) renderRecords(stream.records);
+      },
+      // An unreadable stream (deleted, emulator down) leaves the panel as it was; the next poll retries.
+      () => undefined,
+    )
+    .finally(() => streamReads.delete(arn));
+  streamReads.set(arn, read);
 }
 
 // ---- polling ----

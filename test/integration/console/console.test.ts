@@ -15,9 +15,12 @@ import type { WatchFrame } from '../../../core/console/watch.js';
 // The console in Debian's headless Chromium: a running full-load-and-cdc task, live updates without
 // reload, the stop button, no console errors, nothing requested from another origin.
 
-/** Rows of the big tables and the CommitRate that loads them in small batches. */
+/** Rows of the big tables and the CommitRate that loads them in small batches: long enough to be seen
+ * between 0 and 100 % (the console polls every 1.5 s, watch every 0.3 s). */
 const BIG_ROWS = 20_000;
 const COMMIT_RATE = 100;
+const CONSOLE_BIG_ROWS = 5_000;
+const CONSOLE_COMMIT_RATE = 10;
 
 let stack: TestStack;
 let db: MariaDb;
@@ -27,7 +30,7 @@ let shop: ShopTask;
 beforeAll(async () => {
   [stack, db, browser] = await Promise.all([startTestStack({ runner: true }), startMariaDb(), launchChromium()]);
   await createShop(db, 'shop');
-  await createBigTable(db, 'shop', 'items', BIG_ROWS);
+  await createBigTable(db, 'shop', 'items', CONSOLE_BIG_ROWS);
 });
 
 afterAll(async () => {
@@ -40,7 +43,7 @@ describe('console at /_dmslite/', () => {
   it('shows the running task, its tables with their load in percent and new inserts live, and stops it', async () => {
     const { page, errors, requests, apiErrors } = await openWatched(browser, `${stack.url}/_dmslite/`);
     // Started with the page open, so it sees the full load of the big table in progress.
-    shop = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('console'), 'shop', { Logging: { EnableLogging: true }, FullLoadSettings: { CommitRate: COMMIT_RATE } });
+    shop = await startShopTask(stack.dms, db, inject('kinesisEndpoint'), uniqueName('console'), 'shop', { Logging: { EnableLogging: true }, FullLoadSettings: { CommitRate: CONSOLE_COMMIT_RATE } });
     const row = page.getByTestId(`row-${shop.id}`);
     await expect.poll(() => row.getByTestId('task-status').textContent(), { timeout: 30_000 }).toBe('running');
     await expect.poll(() => page.getByTestId('task-detail').isVisible(), { timeout: 30_000 }).toBe(true);
@@ -49,7 +52,7 @@ describe('console at /_dmslite/', () => {
     await expect.poll(() => page.getByTestId('row-shop.items').getByTestId('table-progress').textContent(), { timeout: 60_000 }).toMatch(/^[1-9]\d? % \([\d,]+ rows\)$/);
     await screenshot(page, 'console-loading.png');
     for (const table of ['customers', 'orders', 'items']) {
-      await expect.poll(() => page.getByTestId(`row-shop.${table}`).getByTestId('table-state').textContent(), { timeout: 60_000 }).toBe('Table completed');
+      await expect.poll(() => page.getByTestId(`row-shop.${table}`).getByTestId('table-state').textContent(), { timeout: 120_000 }).toBe('Table completed');
     }
     // Endpoints never show a password.
     expect(await page.getByTestId('endpoints').textContent()).not.toContain(db.dmsUser.password);
