@@ -67,6 +67,8 @@ describe('console at /_dmslite/', () => {
     expect(await page.getByTestId('records').textContent()).toContain('{"id":101,"name":"a"}');
     // A metric point with the CDC figures (points come every 5 s).
     await expect.poll(() => page.getByTestId('metric-latency-target').locator('b').textContent(), { timeout: 30_000 }).toMatch(/^\d+\.\d+ s$/);
+    // Latency and throughput drawn by uPlot (its canvas), from the same points.
+    for (const chart of ['#chart-latency', '#chart-throughput']) await expect.poll(() => page.locator(`${chart} canvas`).count(), { timeout: 15_000 }).toBeGreaterThan(0);
     // The inserts were counted in a metric point (the console reads the same points).
     await expect
       .poll(async () => (await new DmsliteClient({ endpoint: stack.url }).console<{ Points: number[][] }>('GetTaskMetrics', { ReplicationTaskArn: shop.arn })).Points.some((p) => p[5] > 0), { timeout: 30_000 })
