@@ -5,7 +5,8 @@
 //
 // Environment: DEMO_SOURCE=mysql://user:password@host:port (a server of your own, binlog_format=ROW,
 //   binlog_row_image=FULL, the user with SELECT, REPLICATION CLIENT, REPLICATION SLAVE and rights to
-//   create the `dmslite_demo` schema); PORT (default 4566); DEMO_SECONDS (stop by itself after that).
+//   create the `dmslite_demo` schema); MARIADB_BIN (the folder of mariadbd and mariadb-install-db when
+//   not installed in the usual places); PORT (default 4566); DEMO_SECONDS (stop by itself after that).
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import mysql from 'mysql2/promise';
 import { DmsliteClient } from '../core/console/client.js';

@@ -18,9 +18,14 @@ export interface PrivateMariaDb {
   stop(): Promise<void>;
 }
 
-/** mariadbd and mariadb-install-db, or null when MariaDB is not installed. */
-export function findMariaDb(): { server: string; installDb: string } | null {
-  const dirs = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/opt/homebrew/bin', ...(process.env.PATH ?? '').split(':')];
+/**
+ * mariadbd and mariadb-install-db, or null when MariaDB is not installed. MARIADB_BIN names the folder
+ * of an install elsewhere (e.g. a tarball's bin/); then only that folder is looked at.
+ */
+export function findMariaDb(env: NodeJS.ProcessEnv = process.env): { server: string; installDb: string } | null {
+  const dirs = env.MARIADB_BIN
+    ? [env.MARIADB_BIN]
+    : ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/opt/homebrew/bin', ...(env.PATH ?? '').split(':')];
   const find = (name: string) => dirs.map((d) => join(d, name)).find((p) => existsSync(p));
   const server = find('mariadbd');
   const installDb = find('mariadb-install-db');

@@ -44,4 +44,18 @@ describe('npm run demo', () => {
       }
     }
   }, 420_000);
+
+  it('without MariaDB says in one line how to install it or how to use a server of your own', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, MARIADB_BIN: '/nonexistent-mariadb-bin' };
+    for (const k of STRIPPED) delete env[k];
+    const child = spawn('npm', ['run', '--silent', 'demo'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    const lines = stderr.split('\n').filter((l) => l.includes('MariaDB'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('apt-get install -y mariadb-server');
+    expect(lines[0]).toContain('DEMO_SOURCE=mysql://');
+  }, 120_000);
 });
