@@ -17,9 +17,8 @@ import { startTask, tableStatistics, waitForStatus, waitUntil } from '../../supp
 // own, which tallies every record kinesalite acknowledged, per shard, from the PutRecords
 // requests and answers as they pass.
 
-// kinesalite bounds the time: about 60 µs of its single thread per record, and CDC applies through
-// one ordered lane (one PutRecords in flight, as AWS applies changes single-threaded), so a million
-// take 2-3 minutes on 2 cores. The test's timeouts leave room for a loaded machine.
+// kinesalite bounds the time: about 60 µs of its single thread per record, so a million take about
+// 90 s on 2 cores when the machine is quiet. The test's timeouts leave room for a loaded machine.
 // CDC_MEMORY_ROWS overrides the row count for a quick local run.
 const ROWS = Number(process.env.CDC_MEMORY_ROWS ?? 1_000_000);
 const SHARDS = 4;
