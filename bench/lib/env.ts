@@ -1,5 +1,6 @@
 // The benchmarks' private environment: MariaDB, DynamoDB Local, kinesalite, the DMS API in this
 // process, and the runner in a process of its own (so its peak RSS is its alone).
+import { createWriteStream } from 'node:fs';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -139,6 +140,12 @@ export async function startRunnerProcess(env: BenchServices): Promise<RunnerProc
   live.push(child);
   const pid = child.pid!;
   let out = '';
+  // BENCH_RUNNER_LOG=<file>: the runner's whole output, for a run that needs explaining.
+  if (process.env.BENCH_RUNNER_LOG) {
+    const file = createWriteStream(process.env.BENCH_RUNNER_LOG);
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
   let peakKb = 0;
   const sample = () => {
     const kb = procStatusKb(pid, 'VmHWM');

@@ -67,7 +67,9 @@ export class ReplicationConnection {
         started = true;
         resolve();
       });
-      con.on('copyData', (msg: { chunk: Buffer }) => this.enqueue(msg.chunk));
+      // The chunk is a view of pg's read buffer, which the next socket read overwrites: queued
+      // messages must own their bytes (without the copy, a slow consumer decodes garbage).
+      con.on('copyData', (msg: { chunk: Buffer }) => this.enqueue(Buffer.from(msg.chunk)));
       // The query's promise settles only when the stream ends (error, server shutdown, stop()).
       c.query(sql).then(
         () => {
