@@ -31,8 +31,8 @@ import type { BinlogPosition } from '../core/source/mysql/positions.js';
 import { createRecordFormatter, mysqlTransactionId } from '../core/record/formatter.js';
 import { createKinesisTarget, createInstance, createMySqlSource, selectionMappings } from '../test/support/dms.js';
 import { startTask, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
-import { log, READY_TIMEOUT_MS, startBenchEnv, startRunnerProcess, type BenchEnv, type RunnerProcess } from './lib/env.js';
-import { createStream, deleteStream, kinesisClient, rawPutRecords, shardIds, ShardReader, type SeenRecord } from './lib/kinesis.js';
+import { log, READY_TIMEOUT_MS, startBenchEnv, startRunnerProcess, waitApplied, type BenchEnv, type RunnerProcess } from './lib/env.js';
+import { collect, createStream, deleteStream, kinesisClient, rawPutRecords, shardIds, ShardReader, type Collected } from './lib/kinesis.js';
 import { mariadbPid, meterCpu } from './lib/proc.js';
 import { fmtInt, fmtMs, fmtRate, fmtRatio, machine, machineLine, markdownTable, percentile, textTable, writeSection, type Row } from './lib/report.js';
 
@@ -104,56 +104,6 @@ function counterDelta(a: { connections: number; bytesSent: number }, b: { connec
 
 function writerConnection(env: BenchEnv) {
   return mysqlp.createConnection({ host: '127.0.0.1', port: env.db.port, user: 'root', password: '' });
-}
-
-const idOf = (data: Uint8Array) => Number(/"id":\s*(\d+)/.exec(Buffer.from(data).toString('utf8'))?.[1]);
-
-interface Collected {
-  n: number;
-  firstArrival: number;
-  lastArrival: number;
-  missing: number;
-  duplicates: number;
-}
-
-/** Reads the stream until `expected` records with partition key `key` arrived; checks ids first..first+count-1 once each. */
-async function collect(reader: ShardReader, key: string, expected: number, ids: { first: number; count: number }, onRecord?: (r: SeenRecord, id: number) => void): Promise<Collected> {
-  const seen = new Uint8Array(ids.count);
-  let n = 0;
-  let firstArrival = Infinity;
-  let lastArrival = 0;
-  const deadline = Date.now() + 300_000;
-  while (n < expected && Date.now() < deadline) {
-    const got = await reader.drain((r) => {
-      if (r.partitionKey !== key) return;
-      n++;
-      if (r.arrivalMs < firstArrival) firstArrival = r.arrivalMs;
-      if (r.arrivalMs > lastArrival) lastArrival = r.arrivalMs;
-      const id = idOf(r.data);
-      const i = id - ids.first;
-      if (i >= 0 && i < ids.count && seen[i]! < 255) seen[i]!++;
-      onRecord?.(r, id);
-    });
-    if (got === 0) await sleep(100);
-  }
-  let missing = 0;
-  let duplicates = 0;
-  for (let i = 0; i < ids.count; i++) {
-    if (seen[i] === 0) missing++;
-    else if (seen[i]! > 1) duplicates += seen[i]! - 1;
-  }
-  return { n, firstArrival, lastArrival, missing, duplicates };
-}
-
-/** Waits (polling table statistics, not the stream) until the task acknowledged `count` changes of `table`. */
-async function waitApplied(env: BenchEnv, arn: string, table: string, field: 'AppliedUpdates' | 'AppliedInserts', count: number): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline) {
-    const s = (await tableStatistics(env.dms, arn)).find((t) => t.TableName === table);
-    if ((s?.[field] ?? 0) >= count) return;
-    await sleep(250);
-  }
-  throw new Error(`${table}: ${field} did not reach ${count}`);
 }
 
 /** Single-row INSERTs into `table`, commit i due at t0 + i/rate (catching up without waiting when late). */

@@ -34,8 +34,8 @@ import type { SourceRow, TableDef } from '../core/model/table.js';
 import { createInstance, createKinesisTarget, createPostgresSource, selectionMappings } from '../test/support/dms.js';
 import { startPostgres, type Postgres } from '../test/support/postgres.js';
 import { startTask, stopTaskAndWait, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
-import { log, startBenchServices, startRunnerProcess, type BenchServices, type RunnerProcess } from './lib/env.js';
-import { createStream, deleteStream, kinesisClient, rawPutRecords, readWholeStream, shardIds, ShardReader, type SeenRecord } from './lib/kinesis.js';
+import { log, startBenchServices, startRunnerProcess, waitApplied, type RunnerProcess } from './lib/env.js';
+import { collect, createStream, deleteStream, kinesisClient, rawPutRecords, readWholeStream, shardIds, ShardReader } from './lib/kinesis.js';
 import { meterCpu } from './lib/proc.js';
 import { fmtInt, fmtMs, fmtRate, fmtRatio, machine, machineLine, markdownTable, median, percentile, textTable, writeSection, type Row } from './lib/report.js';
 
@@ -190,55 +190,6 @@ async function pacedInserts(db: Postgres, n: number, rate: number) {
   return { okAt, achievedRate: n / ((okAt[n]! - t0) / 1000) };
 }
 
-const idOf = (data: Uint8Array) => Number(/"id":\s*(\d+)/.exec(Buffer.from(data).toString('utf8'))?.[1]);
-
-interface Collected {
-  n: number;
-  firstArrival: number;
-  lastArrival: number;
-  missing: number;
-  duplicates: number;
-}
-
-/** Reads a 1-shard stream until `expected` records with partition key `key` arrived; checks ids 1..count once each. */
-async function collect(reader: ShardReader, key: string, expected: number, count: number, onRecord?: (r: SeenRecord, id: number) => void): Promise<Collected> {
-  const seen = new Uint8Array(count + 1);
-  let n = 0;
-  let firstArrival = Infinity;
-  let lastArrival = 0;
-  const deadline = Date.now() + 600_000;
-  while (n < expected && Date.now() < deadline) {
-    const got = await reader.drain((r) => {
-      if (r.partitionKey !== key) return;
-      n++;
-      if (r.arrivalMs < firstArrival) firstArrival = r.arrivalMs;
-      if (r.arrivalMs > lastArrival) lastArrival = r.arrivalMs;
-      const id = idOf(r.data);
-      if (id >= 1 && id <= count && seen[id]! < 255) seen[id]!++;
-      onRecord?.(r, id);
-    });
-    if (got === 0) await sleep(100);
-  }
-  let missing = 0;
-  let duplicates = 0;
-  for (let id = 1; id <= count; id++) {
-    if (seen[id] === 0) missing++;
-    else if (seen[id]! > 1) duplicates += seen[id]! - 1;
-  }
-  return { n, firstArrival, lastArrival, missing, duplicates };
-}
-
-/** Waits (polling table statistics) until the task acknowledged `count` changes of `table`. */
-async function waitApplied(env: BenchServices, arn: string, table: string, field: 'AppliedUpdates' | 'AppliedInserts', count: number): Promise<void> {
-  const deadline = Date.now() + 600_000;
-  while (Date.now() < deadline) {
-    const s = (await tableStatistics(env.dms, arn)).find((t) => t.TableName === table);
-    if ((s?.[field] ?? 0) >= count) return;
-    await sleep(250);
-  }
-  throw new Error(`${table}: ${field} did not reach ${count}`);
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   log('starting PostgreSQL, DynamoDB Local, kinesalite and the API');
@@ -345,11 +296,11 @@ async function main(): Promise<void> {
     const replayCpu = meterCpu(pids);
     const replayArn = await newTask('pg-replay', 'cdc', 1, { source: replaySource, cdcStart: from, table: TABLE });
     await startTask(env.dms, replayArn);
-    await waitApplied(env, replayArn, TABLE, 'AppliedUpdates', UPDATES);
+    await waitApplied(env, replayArn, TABLE, 'AppliedUpdates', UPDATES, 600_000);
     const replayCpuUsed = replayCpu.stop();
     const kc = kinesisClient(env.kinesisEndpoint);
     const replayReader = new ShardReader(kc, 'pg-replay', (await shardIds(kc, 'pg-replay'))[0]!);
-    const replay = await collect(replayReader, `public.${TABLE}`, UPDATES, UPDATES);
+    const replay = await collect(replayReader, `public.${TABLE}`, UPDATES, { first: 1, count: UPDATES }, undefined, 600_000);
     await stopTaskAndWait(env.dms, replayArn);
     await deleteStream(env.kinesisEndpoint, 'pg-replay');
     const replayRate = UPDATES / ((replay.lastArrival - replay.firstArrival) / 1000);
@@ -365,7 +316,7 @@ async function main(): Promise<void> {
     const latCpu = meterCpu(pids);
     const w = await pacedInserts(db, n, LATENCY_RATE);
     const arrival = new Float64Array(n + 1);
-    const latC = await collect(latReader, 'public.lat', n, n, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; });
+    const latC = await collect(latReader, 'public.lat', n, { first: 1, count: n }, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; }, 600_000);
     const latCpuUsed = latCpu.stop();
     await stopTaskAndWait(env.dms, latArn);
     await deleteStream(env.kinesisEndpoint, 'pg-latency');

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, startKinesalite, type EmbeddedService } from '../../handlers/embedded.js';
 import { startLocalStack, type LocalStack } from '../../handlers/local.js';
 import { startMariaDb, type MariaDb } from '../../test/support/mariadb.js';
+import { tableStatistics } from '../../test/support/task-flow.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -180,4 +181,15 @@ export async function startRunnerProcess(env: BenchServices): Promise<RunnerProc
       clearTimeout(t);
     },
   };
+}
+
+/** Waits (polling table statistics, not the stream) until the task acknowledged `count` changes of `table`. */
+export async function waitApplied(env: BenchServices, arn: string, table: string, field: 'AppliedUpdates' | 'AppliedInserts', count: number, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const s = (await tableStatistics(env.dms, arn)).find((t) => t.TableName === table);
+    if ((s?.[field] ?? 0) >= count) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${table}: ${field} did not reach ${count}`);
 }

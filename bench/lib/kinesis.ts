@@ -134,3 +134,53 @@ export async function rawPutRecords(
   const seconds = (performance.now() - t0) / 1000;
   return { seconds, rate: records.length / seconds, calls, failedEntries };
 }
+
+/** The `id` of a record's data (the benchmarks' tables all key on `id`). */
+export const idOf = (data: Uint8Array) => Number(/"id":\s*(\d+)/.exec(Buffer.from(data).toString('utf8'))?.[1]);
+
+export interface Collected {
+  n: number;
+  firstArrival: number;
+  lastArrival: number;
+  missing: number;
+  duplicates: number;
+}
+
+/**
+ * Reads a shard until `expected` records with partition key `key` arrived (or `timeoutMs` passed);
+ * checks ids first..first+count-1 once each.
+ */
+export async function collect(
+  reader: ShardReader,
+  key: string,
+  expected: number,
+  ids: { first: number; count: number },
+  onRecord?: (r: SeenRecord, id: number) => void,
+  timeoutMs = 300_000,
+): Promise<Collected> {
+  const seen = new Uint8Array(ids.count);
+  let n = 0;
+  let firstArrival = Infinity;
+  let lastArrival = 0;
+  const deadline = Date.now() + timeoutMs;
+  while (n < expected && Date.now() < deadline) {
+    const got = await reader.drain((r) => {
+      if (r.partitionKey !== key) return;
+      n++;
+      if (r.arrivalMs < firstArrival) firstArrival = r.arrivalMs;
+      if (r.arrivalMs > lastArrival) lastArrival = r.arrivalMs;
+      const id = idOf(r.data);
+      const i = id - ids.first;
+      if (i >= 0 && i < ids.count && seen[i]! < 255) seen[i]!++;
+      onRecord?.(r, id);
+    });
+    if (got === 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  let missing = 0;
+  let duplicates = 0;
+  for (let i = 0; i < ids.count; i++) {
+    if (seen[i] === 0) missing++;
+    else if (seen[i]! > 1) duplicates += seen[i]! - 1;
+  }
+  return { n, firstArrival, lastArrival, missing, duplicates };
+}
