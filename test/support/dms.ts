@@ -1,5 +1,6 @@
 import {
   CreateEndpointCommand,
+  type CreateEndpointCommandInput,
   CreateReplicationInstanceCommand,
   CreateReplicationTaskCommand,
   type DatabaseMigrationServiceClient,
@@ -25,11 +26,13 @@ export async function createKinesisTarget(dms: DatabaseMigrationServiceClient, i
   return out.Endpoint!;
 }
 
-export async function createMySqlSource(
+/** A source endpoint on 127.0.0.1 with the given engine and extra CreateEndpoint members. */
+async function createSourceEndpoint(
   dms: DatabaseMigrationServiceClient,
   id: string,
+  engine: string,
   db: { port: number; user: string; password: string; database?: string },
-  engine = 'mariadb',
+  extra: Partial<CreateEndpointCommandInput> = {},
 ) {
   const out = await dms.send(
     new CreateEndpointCommand({
@@ -41,9 +44,19 @@ export async function createMySqlSource(
       Username: db.user,
       Password: db.password,
       ...(db.database ? { DatabaseName: db.database } : {}),
+      ...extra,
     }),
   );
   return out.Endpoint!;
+}
+
+export async function createMySqlSource(
+  dms: DatabaseMigrationServiceClient,
+  id: string,
+  db: { port: number; user: string; password: string; database?: string },
+  engine = 'mariadb',
+) {
+  return createSourceEndpoint(dms, id, engine, db);
 }
 
 /** A PostgreSQL source endpoint (DatabaseName required), optionally with PostgreSQLSettings. */
@@ -54,20 +67,7 @@ export async function createPostgresSource(
   settings: Record<string, unknown> = {},
   engine = 'postgres',
 ) {
-  const out = await dms.send(
-    new CreateEndpointCommand({
-      EndpointIdentifier: id,
-      EndpointType: 'source',
-      EngineName: engine,
-      ServerName: '127.0.0.1',
-      Port: db.port,
-      Username: db.user,
-      Password: db.password,
-      DatabaseName: db.database,
-      ...(Object.keys(settings).length ? { PostgreSQLSettings: settings } : {}),
-    }),
-  );
-  return out.Endpoint!;
+  return createSourceEndpoint(dms, id, engine, db, Object.keys(settings).length ? { PostgreSQLSettings: settings } : {});
 }
 
 export async function createInstance(dms: DatabaseMigrationServiceClient, id: string) {

@@ -13,20 +13,31 @@ import {
 import { readAllRecords } from './kinesis.js';
 
 /**
- * Polls `check` until it holds; `tolerant`: a throwing check counts as not yet (e.g. a stack between
- * lives).
+ * Polls `fn` until it returns a truthy value, and returns that; `tolerant`: a throwing `fn` counts as
+ * not yet (e.g. a stack between lives).
  */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000, opts: { intervalMs?: number; tolerant?: boolean } = {}): Promise<void> {
+export async function waitForValue<T>(
+  fn: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 60_000,
+  opts: { intervalMs?: number; tolerant?: boolean } = {},
+): Promise<Exclude<T, null | undefined | false>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      if (await check()) return;
+      const v = await fn();
+      if (v) return v as Exclude<T, null | undefined | false>;
     } catch (e) {
       if (!opts.tolerant) throw e;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
+}
+
+/** Polls `check` until it holds (see waitForValue). */
+export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000, opts: { intervalMs?: number; tolerant?: boolean } = {}): Promise<void> {
+  await waitForValue(check, what, timeoutMs, opts);
 }
 
 export async function describeTask(dms: DatabaseMigrationServiceClient, arn: string): Promise<ReplicationTask> {

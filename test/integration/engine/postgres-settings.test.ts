@@ -8,7 +8,7 @@ import { createInstance, createKinesisTarget, createPostgresSource, selectionMap
 import { createStream, readAllRecords } from '../../support/kinesis.js';
 import { startPostgres, type Postgres } from '../../support/postgres.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { describeTask, parseRecords, readStream, startTask, stopTaskAndWait, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { describeTask, parseRecords, readStream, startTask, stopTaskAndWait, waitForStatus, type ParsedRecord, waitForValue } from '../../support/task-flow.js';
 
 let stack: TestStack;
 let db: Postgres;
@@ -17,6 +17,7 @@ let instance: string;
 const DB = 'settings';
 const kinesis = () => inject('kinesisEndpoint');
 const sql = (text: string, params: unknown[] = []) => db.query(text, params, DB);
+const waitFor = <T>(fn: () => Promise<T | null | false | undefined>, what: string, ms = 60_000) => waitForValue(fn, what, ms, { intervalMs: 300 });
 
 beforeAll(async () => {
   [stack, db] = await Promise.all([startTestStack({ runner: true }), startPostgres()]);
@@ -212,13 +213,3 @@ describe('PostgreSQL source settings and behaviours', { timeout: 300_000 }, () =
     await stopTaskAndWait(stack.dms, arn);
   });
 });
-
-async function waitFor<T>(fn: () => Promise<T | null | false | undefined>, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}

@@ -9,7 +9,7 @@ import { createInstance, createKinesisTarget, createPostgresSource, createTask, 
 import { createStream, readAllRecords } from '../../support/kinesis.js';
 import { startPostgres, type Postgres } from '../../support/postgres.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { describeTask, parseRecords, readStream, startTask, stopTaskAndWait, summary, tableStatistics, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { describeTask, parseRecords, readStream, startTask, stopTaskAndWait, summary, tableStatistics, waitForStatus, type ParsedRecord, waitForValue } from '../../support/task-flow.js';
 
 let stack: TestStack;
 let db: Postgres;
@@ -18,6 +18,7 @@ let instance: string;
 const DB = 'sample';
 const kinesis = () => inject('kinesisEndpoint');
 const sql = (text: string, params: unknown[] = []) => db.query(text, params, DB);
+const waitFor = <T>(fn: () => Promise<T | null | false | undefined>, what: string, ms = 60_000) => waitForValue(fn, what, ms, { intervalMs: 200 });
 
 // LocalStack sample-dms-postgresql-kinesis (lib/query.py): three tables created before the task starts.
 const SAMPLE_TABLES = `
@@ -236,14 +237,4 @@ function sameMap(a: Map<number, number>, b: Map<number, number>): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of b) if (a.get(k) !== v) return false;
   return true;
-}
-
-async function waitFor<T>(fn: () => Promise<T | null | false | undefined>, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

@@ -9,6 +9,7 @@ import type { ChangeEvent, ChangeStream } from '../../../core/source/contract.js
 import type { SourceRow } from '../../../core/model/table.js';
 import { createRecordFormatter } from '../../../core/record/formatter.js';
 import type { PgEndpointConfig } from '../../../core/source/postgres/connection.js';
+import { waitForValue } from '../../support/task-flow.js';
 
 const DB = 'shop';
 
@@ -16,15 +17,7 @@ function cfg(db: Postgres, extra: Partial<PgEndpointConfig> = {}): PgEndpointCon
   return { host: db.host, port: db.port, user: db.dmsUser.user, password: db.dmsUser.password, database: DB, ...extra };
 }
 
-async function until<T>(fn: () => T | Promise<T>, what: string, ms = 60_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(fn: () => T | Promise<T>, what: string, ms = 60_000) => waitForValue(fn, what, ms, { intervalMs: 50 });
 
 /** Collects a stream's events. */
 function collect(src: PostgresSource, from: string, readerId: string, include = (_s: string, _t: string) => true) {
