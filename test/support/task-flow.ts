@@ -98,3 +98,14 @@ export async function readStream(endpoint: string, stream: string, count: number
   await new Promise((r) => setTimeout(r, 500));
   return parseRecords(await readAllRecords(endpoint, stream));
 }
+
+/** id → copies among the load (full-load) records of `table`. */
+export function loadCounts(records: ParsedRecord[], table: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const r of records) {
+    if (r.json.metadata.operation !== 'load' || r.json.metadata['table-name'] !== table) continue;
+    const id = r.json.data!.id as number;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}

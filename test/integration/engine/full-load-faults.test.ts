@@ -6,7 +6,7 @@ import { createStream, freePort, readAllRecords, startFaultyKinesisProxy, type F
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startRunnerProcess, type RunnerProcess } from '../../support/runner-process.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord, loadCounts } from '../../support/task-flow.js';
 
 // Full load under faults: throttled PutRecords entries, a stop in the middle of a table and a
 // resume, a record over the Kinesis 1 MiB limit, a missing stream, an unreachable source, and a
@@ -61,17 +61,6 @@ async function stopWhileLoading(arn: string, done: string, loading: string) {
     await new Promise((r) => setTimeout(r, 50));
   }
   await stack.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
-}
-
-/** Load records of one table: id -> copies. */
-function loadCounts(records: ParsedRecord[], table: string): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const r of records) {
-    if (r.json.metadata.operation !== 'load' || r.json.metadata['table-name'] !== table) continue;
-    const id = r.json.data!.id as number;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
 }
 
 /** Ids 1..n that are not present exactly `times` times (or at least once when times = 'atLeastOnce'). */

@@ -6,7 +6,7 @@ import { createStream, readAllRecords } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startRunnerProcess, type RunnerProcess } from '../../support/runner-process.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { describeTask, parseRecords, startTask, stopTaskAndWait, tableStatistics, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { describeTask, parseRecords, startTask, stopTaskAndWait, tableStatistics, waitForStatus, type ParsedRecord, loadCounts } from '../../support/task-flow.js';
 
 // Parallel full load (issue 11): table-settings parallel-load segments read concurrently, each with
 // its own query, and TargetMetadata.ParallelLoadThreads lanes per table. Runners run in their own
@@ -45,17 +45,6 @@ async function newTask(table: string, extra: unknown[], opts: { settings?: unkno
   });
   await waitForStatus(stack.dms, task.ReplicationTaskArn!, ['ready']);
   return { arn: task.ReplicationTaskArn!, stream };
-}
-
-/** id → copies among the load records of `table`. */
-function loadCounts(records: ParsedRecord[], table: string): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const r of records) {
-    if (r.json.metadata.operation !== 'load' || r.json.metadata['table-name'] !== table) continue;
-    const id = r.json.data!.id as number;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
 }
 
 /** Ids in `expected` not present exactly once (or at least once), and ids that should not be there. */
