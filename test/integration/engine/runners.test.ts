@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../../support/dms.js';
 import { createStream, readAllRecords } from '../../support/kinesis.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { startRunnerProcess, type RunnerProcess } from '../../support/runner-process.js';
 import { startTestStack, uniqueName, type TestStack } from '../../support/stack.js';
-import { parseRecords, startTask, summary, tableStatistics, waitForStatus, type ParsedRecord } from '../../support/task-flow.js';
+import { parseRecords, startTask, summary, tableStatistics, waitForStatus, waitUntil, type ParsedRecord } from '../../support/task-flow.js';
 
 // Several runner processes on one state table: a task runs on exactly one of them, a crashed
 // runner's tasks move to another once its lease expires, and a stop request reaches the runner
@@ -77,14 +77,6 @@ function ownersLogging(message: string, arn: string, among: RunnerProcess[]): st
   return among.flatMap((r) => r.logs().filter((l) => l.message === message && l.taskArn === arn).map(() => r.owner));
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('runners', () => {
   it('two runners, six tasks: each task runs on exactly one runner and delivers its rows once', async () => {
     const ROWS = 1000;
@@ -131,11 +123,15 @@ describe('runners', () => {
     for (const t of tasks) expect((await tableStatistics(stack.dms, t.arn))[0]!.TableState).toBe('Full load');
 
     const survivor = await runner('survivor', 3000);
+    // Stopped however this test ends: a survivor left running would take the next test's task.
+    onTestFinished(() => survivor.stop());
     for (const t of tasks) {
       const done = await waitForStatus(stack.dms, t.arn, ['stopped', 'failed'], 60_000);
       expect([t.table, done.Status, done.StopReason, done.LastFailureMessage]).toEqual([t.table, 'stopped', 'Stop Reason FULL_LOAD_ONLY_FINISHED', undefined]);
       expect(done.ReplicationTaskStats).toMatchObject({ FullLoadProgressPercent: 100, TablesLoaded: 1 });
       expect(ownersLogging('task claimed', t.arn, [survivor])).toEqual(['survivor']);
+      // Its log line may reach us just after the status it wrote.
+      await waitUntil('the survivor to log the finished task', () => ownersLogging('task finished', t.arn, [survivor]).length > 0, 15_000).catch(() => undefined);
       expect(ownersLogging('task finished', t.arn, [survivor])).toEqual(['survivor']);
       const stats = await tableStatistics(stack.dms, t.arn);
       expect(stats.map((s) => [s.TableName, s.FullLoadRows, s.TableState])).toEqual([[t.table, ROWS, 'Table completed']]);
@@ -145,7 +141,6 @@ describe('runners', () => {
       // The survivor loaded the table again from the start: its own drop/create pair comes last.
       expect(summary(records).filter((s) => !s.startsWith('load')).slice(-2)).toEqual([`drop-table rn.${t.table}`, `create-table rn.${t.table}`]);
     }
-    await survivor.stop();
   });
 
   it('StopReplicationTask reaches the runner process that owns the task', async () => {
