@@ -54,6 +54,8 @@ export interface KinesisSinkStats {
   putRecordsCalls: number;
   /** PutRecords calls that failed as a whole and were retried. */
   failedCalls: number;
+  /** Record entries of the calls that failed as a whole (sent, but not written by Kinesis). */
+  failedCallRecords: number;
   /** Record entries sent, resends included. */
   recordsSent: number;
   /** Records acknowledged (each counted once). */
@@ -238,7 +240,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
   let bufferedBytes = 0;
   let failure: KinesisSinkError | null = null;
   let closed = false;
-  const stats = { putRecordsCalls: 0, failedCalls: 0, recordsSent: 0, recordsAcknowledged: 0, failedEntries: 0, orderResends: 0 };
+  const stats = { putRecordsCalls: 0, failedCalls: 0, failedCallRecords: 0, recordsSent: 0, recordsAcknowledged: 0, failedEntries: 0, orderResends: 0 };
 
   function settle(ws: WriteState, err?: Error): void {
     if (ws.settled) return;
@@ -450,6 +452,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
         `Kinesis PutRecords to stream '${streamName}' failed: ${describeError(err)}`, batch[0]?.partitionKey, err);
     }
     stats.failedCalls++;
+    stats.failedCallRecords += batch.length;
     const t = now();
     const message = describeError(err);
     for (const e of batch) {
