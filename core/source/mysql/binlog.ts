@@ -57,6 +57,7 @@ import {
 } from './connection.js';
 import type { BinlogPosition } from './positions.js';
 import { normalizeBinlogRow } from './values.js';
+import { compileRowsPlan, decodeRowsBody, readTableId, ROWS_EVENT_TYPES, TABLE_MAP_EVENT, type RowsPlan } from './rows-decoder.js';
 
 export type { BinlogPosition } from './positions.js';
 export { binlogFileNumber, parseBinlogPosition } from './positions.js';
@@ -114,6 +115,10 @@ export interface BinlogReaderStats {
   /** True while back-pressure holds the reader (socket paused, or zongji stopped after a long pause). */
   paused: boolean;
   deliveredEvents: number;
+  /** Rows events decoded by rows-decoder.ts (the others by zongji). */
+  decodedRowsEvents: number;
+  /** Table maps recognised as repeats of the cached ones (not parsed again). */
+  repeatedTableMaps: number;
 }
 
 export interface BinlogReaderOptions {
@@ -131,6 +136,8 @@ export interface BinlogReaderOptions {
   heartbeatSeconds?: number;
   /** A back-pressure pause of the socket longer than this becomes a stop and a restart (default 30 s). */
   maxPauseMs?: number;
+  /** Decode every rows event with zongji (tests compare both decoders). */
+  zongjiRowDecoder?: boolean;
 }
 
 /** Error 1236: the requested binlog file/position is not (or no longer) on the server. */
@@ -189,12 +196,31 @@ function map1236(err: unknown, pos: BinlogPosition): Error {
 // ---------------------------------------------------------------------------
 // Reader
 
+/** A mysql2 packet as zongji's binlog command receives it: the event starts at `offset` (the OK marker). */
+interface BinlogPacketData {
+  buffer: Buffer;
+  offset: number;
+  end: number;
+}
+
 /** zongji's private members this reader relies on (not in its typings). */
 interface ZongJiInternals {
   _fetchTableInfo?: (event: TableMapEvent, next: () => void) => void;
   /** zongji's table filter, asked once per table-map event; true drops the table map and its rows undecoded. */
   _skipSchema?: (schema: string, table: string) => boolean;
+  /** The binlog dump command class, made per start() just before 'ready'; binlogData handles each packet. */
+  BinlogClass?: { prototype: { binlogData?: (packet: BinlogPacketData, connection: unknown) => unknown } };
+  connection?: { pause(): void; resume(): void } | null;
+  stopped?: boolean;
+  useChecksum?: boolean;
+  /** Set by zongji at each table map: its own resume position stays at the transaction start. */
+  _positionFrozen?: boolean;
 }
+
+/** Synchronous decoding is cut into slices of this many ms so socket answers (PutRecords) are not held back. */
+const DECODE_SLICE_MS = 2;
+/** Header of a binlog event in a dump packet: OK marker, timestamp, type, server id, length, next position, flags. */
+const EVENT_HEADER_BYTES = 20;
 
 interface ResumePoint {
   file: string;
@@ -229,6 +255,7 @@ class ZongjiBinlogReader implements BinlogReader {
   private readonly colCache = new WeakMap<TableDef, Map<string, ColumnDef>>();
   private readonly st: BinlogReaderStats = {
     queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, pauses: 0, deliveredEvents: 0, paused: false,
+    decodedRowsEvents: 0, repeatedTableMaps: 0,
   };
 
   constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
@@ -319,6 +346,8 @@ class ZongjiBinlogReader implements BinlogReader {
       let ready = false;
       this.settleLaunch = () => { ready = true; resolve(); };
       zj.on('ready', () => {
+        // zongji made its binlog command class just before 'ready' and starts the dump right after.
+        this.hookPackets(zj, gen);
         ready = true;
         resolve();
       });
@@ -381,10 +410,19 @@ class ZongjiBinlogReader implements BinlogReader {
       case 'mariadbgtid':
         if (!(e as MariadbGtidEvent).standalone) this.inTxn = true; // a non-standalone GTID replaces BEGIN
         return;
-      case 'tablemap':
+      case 'tablemap': {
         this.inTxn = true;
-        this.patchEnumLabels(e as TableMapEvent);
+        const tm = e as TableMapEvent;
+        this.patchEnumLabels(tm);
+        const pending = this.pendingTableMap;
+        this.pendingTableMap = null;
+        const entry = this.zj?.tableMap?.[tm.tableId];
+        if (pending && pending.id === tm.tableId && entry) {
+          if (this.tableMapCache.size >= 1000) this.tableMapCache.clear();
+          this.tableMapCache.set(tm.tableId, { body: pending.body, entry });
+        }
         return;
+      }
       case 'xid': {
         const xid = (e as XidEvent).xid;
         this.commit({ file: this.file, position: Number(e.nextPosition) }, ts, xid !== undefined ? String(xid) : undefined);
@@ -438,22 +476,21 @@ class ZongjiBinlogReader implements BinlogReader {
     this.enqueue(xid !== undefined ? { kind: 'commit', position, timestamp, xid } : { kind: 'commit', position, timestamp }, 1);
   }
 
-  private onRows(
-    op: 'insert' | 'update' | 'delete',
-    e: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent,
-    ts: number,
-  ): void {
+  /**
+   * Bookkeeping every rows event gets, decoded or not; false when its rows are not wanted (skipped
+   * on a restart, or a table the task does not capture).
+   */
+  private rowsEventWanted(schema: string, table: string): boolean {
     this.inTxn = true;
     this.rowsSeenInTxn++;
     if (this.skipRemaining > 0) {
       this.skipRemaining--;
-      return;
+      return false;
     }
-    const tm = e.tableMap?.[e.tableId];
-    if (!tm) return;
-    const schema = String(tm.parentSchema);
-    const table = String(tm.tableName);
-    if (this.o.includeSchema && !this.o.includeSchema(schema, table)) return;
+    return !this.o.includeSchema || this.o.includeSchema(schema, table);
+  }
+
+  private columnsOf(schema: string, table: string): { def: TableDef | null; cols: Map<string, ColumnDef> | null } {
     const def = this.o.tableDef(schema, table);
     let cols: Map<string, ColumnDef> | null = null;
     if (def) {
@@ -463,17 +500,151 @@ class ZongjiBinlogReader implements BinlogReader {
         this.colCache.set(def, cols);
       }
     }
+    return { def, cols };
+  }
+
+  private onRows(
+    op: 'insert' | 'update' | 'delete',
+    e: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent,
+    ts: number,
+  ): void {
+    const tm = e.tableMap?.[e.tableId];
+    if (!tm) {
+      this.inTxn = true;
+      this.rowsSeenInTxn++;
+      if (this.skipRemaining > 0) this.skipRemaining--;
+      return;
+    }
+    const schema = String(tm.parentSchema);
+    const table = String(tm.tableName);
+    if (!this.rowsEventWanted(schema, table)) return;
+    const { cols } = this.columnsOf(schema, table);
     const rows =
       op === 'update'
         ? (e.rows as UpdateRowData[]).map((r) => ({ before: normalizeBinlogRow(cols, r.before), after: normalizeBinlogRow(cols, r.after) }))
         : op === 'insert'
           ? (e.rows as RowData[]).map((r) => ({ before: null, after: normalizeBinlogRow(cols, r) }))
           : (e.rows as RowData[]).map((r) => ({ before: normalizeBinlogRow(cols, r), after: null }));
+    this.enqueueRows(op, schema, table, rows, ts);
+  }
+
+  private enqueueRows(
+    op: 'insert' | 'update' | 'delete', schema: string, table: string,
+    rows: { before: SourceRow | null; after: SourceRow | null }[], ts: number,
+  ): void {
     if (rows.length > this.st.maxRowsPerEvent) this.st.maxRowsPerEvent = rows.length;
     this.enqueue({
       kind: 'rows', op, schema, table, rows,
       position: { ...this.safe }, eventIndex: this.rowsSeenInTxn, timestamp: ts,
     }, Math.max(1, rows.length));
+  }
+
+  // -------------------------------------------------------------------------
+  // Packet hook: rows of captured tables decoded here (rows-decoder.ts), repeated table maps
+  // recognised by their bytes, and decoding cut into slices.
+
+  private readonly plans = new WeakMap<object, { def: TableDef | null; plan: RowsPlan | null }>();
+  private readonly tableMapCache = new Map<number, { body: Buffer; entry: object }>();
+  private pendingTableMap: { id: number; body: Buffer } | null = null;
+  private sliceArmed = false;
+  private sliceStart = 0;
+  private yielding = false;
+
+  /**
+   * Wraps the per-instance binlog command's packet handler. An event the hook handles is
+   * delivered at the same point of the stream zongji would have delivered it (the handler runs
+   * packet by packet, in order); anything else goes to zongji unchanged.
+   */
+  private hookPackets(zj: ZongJi, gen: number): void {
+    const internals = zj as unknown as ZongJiInternals;
+    const proto = internals.BinlogClass?.prototype;
+    const original = proto?.binlogData;
+    if (!proto || typeof original !== 'function') return; // another zongji version: its own path only
+    const wrapped = function (this: unknown, packet: BinlogPacketData, connection: unknown): unknown {
+      const reader = readerRef;
+      let next: unknown = wrapped;
+      if (!(gen === reader.generation && !reader.stopped && !reader.failed && !internals.stopped
+        && connection === internals.connection && reader.handlePacket(internals, packet))) {
+        next = original.call(this, packet, connection);
+      }
+      reader.afterPacket(zj, gen);
+      return next;
+    };
+    const readerRef = this;
+    proto.binlogData = wrapped;
+  }
+
+  /** True when the packet was fully handled here. */
+  private handlePacket(internals: ZongJiInternals, packet: BinlogPacketData): boolean {
+    const buf = packet.buffer;
+    const off = packet.offset;
+    if (buf[off] !== 0 || packet.end - off < EVENT_HEADER_BYTES + 8) return false; // EOF, error, short
+    const type = buf[off + 5]!;
+    const body = off + EVENT_HEADER_BYTES;
+    const end = packet.end - (internals.useChecksum ? 4 : 0);
+    if (type === TABLE_MAP_EVENT) return this.repeatedTableMap(internals, buf, body, end);
+    const rt = ROWS_EVENT_TYPES[type];
+    if (!rt || this.o.zongjiRowDecoder) return false;
+    const tm = this.zj?.tableMap?.[readTableId(buf, body)];
+    if (!tm) return false; // a filtered table: zongji skips it
+    const schema = String(tm.parentSchema);
+    const table = String(tm.tableName);
+    let entry = this.plans.get(tm);
+    const { def, cols } = this.columnsOf(schema, table);
+    if (!entry || entry.def !== def) {
+      entry = { def, plan: compileRowsPlan(tm, cols) };
+      this.plans.set(tm, entry);
+    }
+    if (!entry.plan) return false;
+    this.lastActivity = Date.now();
+    this.st.decodedRowsEvents++;
+    if (!this.rowsEventWanted(schema, table)) return true;
+    const rows = decodeRowsBody(buf, body, end, rt.v2, rt.op, entry.plan);
+    this.enqueueRows(rt.op, schema, table, rows, buf.readUInt32LE(off + 1));
+    return true;
+  }
+
+  /**
+   * A table map identical, byte for byte, to the one zongji last turned into this table id's
+   * entry needs nothing but what zongji does for every table map (freeze its own resume
+   * position) and what onZongji does (a transaction is open). zongji would rebuild the entry
+   * (column names, charsets, labels) for every transaction.
+   */
+  private repeatedTableMap(internals: ZongJiInternals, buf: Buffer, body: number, end: number): boolean {
+    const id = readTableId(buf, body);
+    const cached = this.tableMapCache.get(id);
+    const bytes = buf.subarray(body, end);
+    if (cached && this.zj?.tableMap?.[id] === cached.entry && cached.body.equals(bytes)) {
+      internals._positionFrozen = true;
+      this.lastActivity = Date.now();
+      this.inTxn = true;
+      this.st.repeatedTableMaps++;
+      return true;
+    }
+    this.pendingTableMap = { id, body: Buffer.from(bytes) };
+    return false;
+  }
+
+  /** After DECODE_SLICE_MS of back-to-back packets, pause the socket until the next turn of the event loop. */
+  private afterPacket(zj: ZongJi, gen: number): void {
+    const now = performance.now();
+    if (!this.sliceArmed) {
+      this.sliceArmed = true;
+      this.sliceStart = now;
+      setImmediate(() => { this.sliceArmed = false; });
+      return;
+    }
+    if (this.yielding || now - this.sliceStart < DECODE_SLICE_MS) return;
+    const conn = (zj as unknown as ZongJiInternals).connection;
+    if (!conn) return;
+    this.yielding = true;
+    conn.pause();
+    setImmediate(() => {
+      this.yielding = false;
+      if (gen !== this.generation || this.stopped || this.failed || this.zj !== zj) return;
+      // Back-pressure and zongji's table lookup resume the socket themselves.
+      if (!this.throttled && !this.fetchingTableInfo) conn.resume();
+    });
   }
 
   /**
