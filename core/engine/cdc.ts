@@ -96,6 +96,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
       onDdlCaptured: (text) => ctx.log.info('SOURCE_CAPTURE', text),
       onCaptured: (records, timestamp) => state.metrics.capturedChanges(records, timestamp),
       lobCheck: lobTruncationCheck(settings, source),
+      beforeImages: Boolean(settings.beforeImage),
     },
     tables,
   );
@@ -215,6 +216,7 @@ async function readUntilError(
       readerId: ctx.env.task.ReplicationTaskArn,
       includeTable: handler.includeTable,
       tableDef: handler.tableDef,
+      updateBeforeImage: handler.updateBeforeImage,
       onEvent,
       onError: (err) => finish(err),
     });

@@ -45,6 +45,8 @@ export interface ChangeHandlerOptions {
   lobCheck?: LobCheck | null;
   /** Row changes turned into records (one call per source rows event, for CDC metrics). */
   onCaptured?: (records: number, timestamp: number) => void;
+  /** BeforeImageSettings: records of updates carry the before image. */
+  beforeImages?: boolean;
 }
 
 type Counts = { inserts: number; updates: number; deletes: number; ddls: number };
@@ -69,6 +71,16 @@ export class ChangeEventHandler {
   /** Whether the stream should decode a table's rows (tracked, or selected and yet to be created). */
   includeTable = (schema: string, table: string): boolean =>
     this.tracked.has(tableKey(schema, table)) || matchesSelection(this.o.mappings, schema, table, 'table');
+
+  /**
+   * Whether updates of a table need their before image: for BeforeImageSettings, or to see a row
+   * leave its filter. A table not tracked yet (created later) is given one to be safe.
+   */
+  updateBeforeImage = (schema: string, table: string): boolean => {
+    if (this.o.beforeImages) return true;
+    const t = this.tracked.get(tableKey(schema, table));
+    return !t || t.plan.where !== null;
+  };
 
   /** The definition rows of a table are decoded with. */
   tableDef = (schema: string, table: string) => this.tracked.get(tableKey(schema, table))?.plan.source ?? null;

@@ -141,6 +141,11 @@ export interface ChangeStreamOptions {
   /** Current table definition for decoding (MySQL needs it; PostgreSQL gets it from the stream). */
   tableDef?: (schema: string, table: string) => TableDef | null;
   /**
+   * Whether an update's before image is used (BeforeImageSettings, a row filter); when false the
+   * source may deliver `before: null` for updates and save decoding it. Default: always used.
+   */
+  updateBeforeImage?: (schema: string, table: string) => boolean;
+  /**
    * Called for each event, one at a time; the stream reads no further while the promise is pending
    * (back-pressure). Resolve quickly when possible.
    */

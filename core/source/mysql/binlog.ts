@@ -136,6 +136,8 @@ export interface BinlogReaderOptions {
   heartbeatSeconds?: number;
   /** A back-pressure pause of the socket longer than this becomes a stop and a restart (default 30 s). */
   maxPauseMs?: number;
+  /** Whether an update's before image is used; when false, rows-decoder.ts skips it (`before: null`). */
+  updateBeforeImage?: (schema: string, table: string) => boolean;
   /** Decode every rows event with zongji (tests compare both decoders). */
   zongjiRowDecoder?: boolean;
 }
@@ -599,7 +601,8 @@ class ZongjiBinlogReader implements BinlogReader {
     this.lastActivity = Date.now();
     this.st.decodedRowsEvents++;
     if (!this.rowsEventWanted(schema, table)) return true;
-    const rows = decodeRowsBody(buf, body, end, rt.v2, rt.op, entry.plan);
+    const skipBefore = rt.op === 'update' && this.o.updateBeforeImage !== undefined && !this.o.updateBeforeImage(schema, table);
+    const rows = decodeRowsBody(buf, body, end, rt.v2, rt.op, entry.plan, skipBefore);
     this.enqueueRows(rt.op, schema, table, rows, buf.readUInt32LE(off + 1));
     return true;
   }

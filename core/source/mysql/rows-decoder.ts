@@ -40,6 +40,8 @@ interface ColumnPlan {
   precision: number;
   scale: number;
   labels: string[] | null;
+  /** Bytes of a value of a fixed-size kind (0: length-prefixed). */
+  fixedSize: number;
 }
 
 export interface RowsPlan {
@@ -67,7 +69,7 @@ function planColumn(
 ): ColumnPlan | null {
   if (!schema || !def) return null;
   const dt = def.dataType;
-  const p: ColumnPlan = { name: column.name, kind: 'int8', lengthSize: 0, width: 0, precision: 0, scale: 0, labels: null };
+  const p: ColumnPlan = { name: column.name, kind: 'int8', lengthSize: 0, width: 0, precision: 0, scale: 0, labels: null, fixedSize: 0 };
   const meta = column.metadata ?? {};
   switch (column.type) {
     case T.TINY: case T.SHORT: case T.INT24: case T.LONG: case T.LONGLONG: {
@@ -170,12 +172,33 @@ export function compileRowsPlan(tm: RowsTableMap, cols: Map<string, ColumnDef> |
     const c = tm.columns[i]!;
     const p = planColumn(c, tm.columnSchemas[i], cols.get(c.name));
     if (!p) return null;
+    p.fixedSize = fixedSize(p);
     columns.push(p);
   }
   return { columns };
 }
 
 const DIG2BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
+
+function decimalSize(precision: number, scale: number): number {
+  const integral = precision - scale;
+  return Math.floor(integral / 9) * 4 + DIG2BYTES[integral % 9]! + Math.floor(scale / 9) * 4 + DIG2BYTES[scale % 9]!;
+}
+
+function fixedSize(p: ColumnPlan): number {
+  switch (p.kind) {
+    case 'int8': case 'uint8': case 'year': return 1;
+    case 'int16': case 'uint16': return 2;
+    case 'int24': case 'uint24': case 'date': return 3;
+    case 'int32': case 'uint32': case 'float': return 4;
+    case 'int64': case 'uint64': case 'double': return 8;
+    case 'datetime2': return 5 + ((p.width + 1) >> 1);
+    case 'timestamp2': return 4 + ((p.width + 1) >> 1);
+    case 'decimal': return decimalSize(p.precision, p.scale);
+    case 'enum': return p.lengthSize;
+    default: return 0;
+  }
+}
 const scratch = Buffer.alloc(64);
 
 function pad(n: number, size: number): string {
@@ -317,14 +340,40 @@ export class RowImageReader {
     return out;
   }
 
-  /** One row image; `present` is the event's columns-present bitmap. */
-  row(plan: RowsPlan, present: Buffer): SourceRow {
-    const cols = plan.columns;
+  private nullBitmap(cols: ColumnPlan[], present: Buffer): number {
     let presentCount = 0;
     for (let i = 0; i < cols.length; i++) if (present[i >> 3]! & (1 << (i & 7))) presentCount++;
     const nullStart = this.pos;
     this.pos += (presentCount + 7) >> 3;
     if (this.pos > this.end) throw new RangeError('row image overruns its event (null bitmap)');
+    return nullStart;
+  }
+
+  /** Steps over one row image without building its values. */
+  skipRow(plan: RowsPlan, present: Buffer): void {
+    const cols = plan.columns;
+    const nullStart = this.nullBitmap(cols, present);
+    const b = this.buf;
+    for (let i = 0, n = 0; i < cols.length; i++) {
+      if ((present[i >> 3]! & (1 << (i & 7))) === 0) continue;
+      const isNull = (b[nullStart + (n >> 3)]! & (1 << (n & 7))) !== 0;
+      n++;
+      if (isNull) continue;
+      const c = cols[i]!;
+      if (c.fixedSize > 0) {
+        this.pos += c.fixedSize;
+      } else {
+        const pos = this.pos;
+        this.pos = pos + c.lengthSize + (c.lengthSize === 1 ? b[pos]! : c.lengthSize === 2 ? b.readUInt16LE(pos) : b.readUIntLE(pos, c.lengthSize));
+      }
+    }
+    if (this.pos > this.end) throw new RangeError('row image overruns its event');
+  }
+
+  /** One row image; `present` is the event's columns-present bitmap. */
+  row(plan: RowsPlan, present: Buffer): SourceRow {
+    const cols = plan.columns;
+    const nullStart = this.nullBitmap(cols, present);
     const b = this.buf;
     const row: SourceRow = {};
     for (let i = 0, n = 0; i < cols.length; i++) {
@@ -354,12 +403,14 @@ export function readTableId(buf: Buffer, body: number): number {
 }
 
 /**
- * Decodes the rows of one ROWS event body (`body`..`end`, checksum excluded) with `plan`.
+ * Decodes the rows of one ROWS event body (`body`..`end`, checksum excluded) with `plan`; with
+ * `skipUpdateBefore` an update's before image is stepped over (`before: null`).
  * Same layout as zongji's RowsEvent: table id, flags, [v2 extra data], column count,
  * columns-present bitmap(s), then row images (before and after for an UPDATE).
  */
 export function decodeRowsBody(
   buf: Buffer, body: number, end: number, v2: boolean, op: 'insert' | 'update' | 'delete', plan: RowsPlan,
+  skipUpdateBefore = false,
 ): { before: SourceRow | null; after: SourceRow | null }[] {
   let pos = body + 8;
   if (v2) pos += buf.readUInt16LE(pos); // extra data length includes its own 2 bytes
@@ -381,7 +432,9 @@ export function decodeRowsBody(
   const rows: { before: SourceRow | null; after: SourceRow | null }[] = [];
   while (r.pos < end) {
     if (op === 'update') {
-      const before = r.row(plan, present);
+      let before: SourceRow | null = null;
+      if (skipUpdateBefore) r.skipRow(plan, present);
+      else before = r.row(plan, present);
       rows.push({ before, after: r.row(plan, present2) });
     } else if (op === 'insert') {
       rows.push({ before: null, after: r.row(plan, present) });

@@ -208,6 +208,7 @@ export class MySqlSource implements Source {
       serverId: 0x4d53_0000 + Math.floor(Math.random() * 0xffff),
       includeSchema: opts.includeTable,
       tableDef: opts.tableDef ?? (() => null),
+      updateBeforeImage: opts.updateBeforeImage,
       onEvent: translate,
       onError: opts.onError,
     });

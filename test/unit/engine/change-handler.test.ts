@@ -201,4 +201,14 @@ describe('ChangeEventHandler', () => {
     await flush();
     expect(s.ops()).toEqual(['update:items:50']);
   });
+
+  it('asks the source for update before images only where they are used', () => {
+    const filtered = parseTableMappings(doc(sel('app', 'items', 'include', { filters: [{ 'filter-type': 'source', 'column-name': 'id', 'filter-conditions': [{ 'filter-operator': 'lte', value: '10' }] }] })));
+    const plain = setup();
+    expect(plain.handler.updateBeforeImage('app', 'items')).toBe(false);
+    // A table not tracked yet (it may be created later and match a rule): keep them.
+    expect(plain.handler.updateBeforeImage('app', 'other')).toBe(true);
+    // A row filter needs the before image to see a row leave it.
+    expect(setup({ tables: [{ plan: buildTablePlan(filtered, items()) }] }).handler.updateBeforeImage('app', 'items')).toBe(true);
+  });
 });
