@@ -219,7 +219,7 @@ interface ZongJiInternals {
   _positionFrozen?: boolean;
 }
 
-/** Synchronous decoding is cut into slices of this many ms so socket answers (PutRecords) are not held back. */
+/** Synchronous decoding (and delivery) is cut into slices of this many ms so socket answers (PutRecords) are not held back. */
 const DECODE_SLICE_MS = 2;
 /** Header of a binlog event in a dump packet: OK marker, timestamp, type, server id, length, next position, flags. */
 const EVENT_HEADER_BYTES = 20;
@@ -752,7 +752,7 @@ class ZongjiBinlogReader implements BinlogReader {
     let since = Date.now();
     while (this.queue.size > 0 && !this.stopped && !this.failed) {
       // Yield now and then so acknowledgements (and the sink's next call) are not held back.
-      if (Date.now() - since > 5) {
+      if (Date.now() - since > DECODE_SLICE_MS) {
         await new Promise((r) => setImmediate(r));
         since = Date.now();
         if (this.stopped || this.failed) break;
