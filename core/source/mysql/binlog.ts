@@ -544,7 +544,7 @@ class ZongjiBinlogReader implements BinlogReader {
     if (rows.length > this.st.maxRowsPerEvent) this.st.maxRowsPerEvent = rows.length;
     this.enqueue({
       kind: 'rows', op, schema, table, rows,
-      position: { ...this.safe }, eventIndex: this.rowsSeenInTxn, timestamp: ts,
+      position: this.safe, eventIndex: this.rowsSeenInTxn, timestamp: ts, // positions are never mutated
     }, Math.max(1, rows.length));
   }
 
