@@ -69,20 +69,27 @@ async function readTable(
   } catch (err) {
     throw wrapPgError(err, `full load of ${def.schema}.${def.table} failed`);
   }
+  const fetch = (): Promise<SourceRow[]> => {
+    const q = client.query(`FETCH ${batch} FROM ${cursor}`).then(
+      (r) => r.rows as SourceRow[],
+      (err: unknown) => { throw wrapPgError(err, `full load of ${def.schema}.${def.table} failed`); },
+    );
+    q.catch(() => undefined); // awaited below, unless the consumer failed first
+    return q;
+  };
+  // One FETCH ahead: the server reads the next batch while the consumer formats and sends this one.
+  // Back-pressure holds: at most one batch waits beyond the one the consumer is handling.
+  let next = fetch();
   for (;;) {
     if (opts.signal?.aborted) throw new PgSourceError('snapshot aborted');
-    let rows: SourceRow[];
-    try {
-      rows = (await client.query(`FETCH ${batch} FROM ${cursor}`)).rows as SourceRow[];
-    } catch (err) {
-      throw wrapPgError(err, `full load of ${def.schema}.${def.table} failed`);
-    }
+    const rows = await next;
     if (rows.length === 0) break;
+    const more = rows.length === batch;
+    if (more) next = fetch();
     if (bytea.length) for (const r of rows) for (const b of bytea) if (typeof r[b] === 'string') r[b] = byteaValue(r[b] as string);
-    // Back-pressure: the next FETCH waits for the consumer.
     await onRows(rows);
     total += rows.length;
-    if (rows.length < batch) break;
+    if (!more) break;
   }
   await client.query(`CLOSE ${cursor}`).catch(() => undefined);
   return total;
