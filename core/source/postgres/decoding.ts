@@ -132,8 +132,29 @@ export function parseTestDecoding(s: string): TdMessage {
   return { kind: 'other', text: s };
 }
 
+/** The date-time and offset parts of the last commit time parsed, and their values (see below). */
+let lastPrefix = '';
+let lastOffsetText = '';
+let lastBase = 0;
+let lastOffset = 0;
+
 /** PostgreSQL timestamptz text (`2024-07-29 00:58:17.97434+00`) → epoch seconds. */
 export function pgTimestampToEpoch(text: string): number {
+  // Commits come in time order: most share the previous one's second and offset, and only the
+  // fraction needs reading.
+  if (lastPrefix !== '' && text.startsWith(lastPrefix)) {
+    let i = 19;
+    if (text.charCodeAt(i) === 46 /* . */) {
+      i++;
+      while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    }
+    if (i > 20 || i === 19) {
+      if (text.length - i === lastOffsetText.length && text.endsWith(lastOffsetText)) {
+        const frac = i > 19 ? Number('0' + text.slice(19, i)) : 0;
+        return lastBase + frac - lastOffset;
+      }
+    }
+  }
   const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(text);
   if (!m) {
     const t = Date.parse(text);
@@ -143,5 +164,11 @@ export function pgTimestampToEpoch(text: string): number {
   const frac = m[3] ? Number(`0${m[3]}`) : 0;
   const sign = m[4]!.startsWith('-') ? -1 : 1;
   const off = sign * (Math.abs(Number(m[4])) * 3600 + Number(m[5] ?? 0) * 60 + Number(m[6] ?? 0));
+  if (!Number.isNaN(base)) {
+    lastPrefix = text.slice(0, 19);
+    lastOffsetText = text.slice(19 + (m[3]?.length ?? 0));
+    lastBase = base;
+    lastOffset = off;
+  }
   return base + frac - off;
 }

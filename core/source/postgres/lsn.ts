@@ -22,9 +22,9 @@ export function lsnValue(p: SourcePosition): bigint {
 
 /** AWS's form: `%08X/%08X`. */
 export function formatLsn(v: bigint): SourcePosition {
-  const hi = Number(v >> 32n).toString(16).toUpperCase().padStart(8, '0');
-  const lo = Number(v & 0xffffffffn).toString(16).toUpperCase().padStart(8, '0');
-  return `${hi}/${lo}`;
+  // One conversion of the whole value (no bigint shifts): the low 8 digits are the low half.
+  const s = v.toString(16).toUpperCase().padStart(16, '0');
+  return s.slice(0, s.length - 8) + '/' + s.slice(s.length - 8);
 }
 
 /** PostgreSQL's form (`3B/E8003618`), for replication commands and pg_lsn casts. */

@@ -3,10 +3,13 @@
 // confirmed to the server except what the caller acknowledged (`confirm`).
 import pg from 'pg';
 import { clientConfig, wrapPgError, type PgEndpointConfig } from './connection.js';
+import { Fifo } from '../../fifo.js';
 import { pgLsnText } from './lsn.js';
+import { TimeSlicer } from './time-slice.js';
 
-// Microseconds between the Unix and PostgreSQL (2000-01-01) epochs.
+// Microseconds / seconds between the Unix and PostgreSQL (2000-01-01) epochs.
 const PG_EPOCH_US = 946_684_800_000_000n;
+const PG_EPOCH_S = 946_684_800;
 
 export interface XLogData {
   /** dataStart of the message: the LSN test_decoding attached to it (BEGIN: first, change: its own, COMMIT: end). */
@@ -14,10 +17,21 @@ export interface XLogData {
   walEnd: bigint;
   /** Server clock when sent, epoch seconds. */
   sendTime: number;
-  data: Buffer;
+  /** test_decoding's text of the message. */
+  text: string;
 }
 
+interface Keepalive {
+  walEnd: bigint;
+  sendTime: number;
+  replyRequested: boolean;
+}
+
+/** A message read from the stream, waiting for its handler. */
+type Incoming = { data: XLogData; keepalive: null } | { data: null; keepalive: Keepalive };
+
 export interface ReplicationHandlers {
+  /** Returns a promise only when the stream must wait (back-pressure, a lookup): no promise per message. */
   onData(m: XLogData): Promise<void> | void;
   onKeepalive(walEnd: bigint, sendTime: number): Promise<void> | void;
   onError(err: Error): void;
@@ -27,15 +41,20 @@ export interface ReplicationHandlers {
 const HIGH_WATER = 2000;
 /** Interval of unsolicited standby status updates (PostgreSQL's wal_receiver_status_interval default). */
 const STATUS_INTERVAL_MS = 10_000;
+/**
+ * Synchronous decoding before the drain lets the event loop run (see time-slice.ts): CDC applies
+ * through one PutRecords call at a time, and its answer must not wait behind a decoded backlog.
+ */
+const SLICE_MS = 2;
 
 export class ReplicationConnection {
   private client: pg.Client | null = null;
-  private queue: Buffer[] = [];
+  private queue = new Fifo<Incoming>();
+  private readonly slicer = new TimeSlicer({ budgetMs: SLICE_MS });
   private draining = false;
   private paused = false;
   private stopped = false;
   private confirmed = 0n;
-  private received = 0n;
   private statusTimer: NodeJS.Timeout | null = null;
   private failed = false;
   private idle: Promise<void> = Promise.resolve();
@@ -67,9 +86,9 @@ export class ReplicationConnection {
         started = true;
         resolve();
       });
-      // The chunk is a view of pg's read buffer, which the next socket read overwrites: queued
-      // messages must own their bytes (without the copy, a slow consumer decodes garbage).
-      con.on('copyData', (msg: { chunk: Buffer }) => this.enqueue(Buffer.from(msg.chunk)));
+      // The chunk is a view of pg's read buffer, which the next socket read overwrites: it is read
+      // now (a queued view would decode garbage once the consumer is slow).
+      con.on('copyData', (msg: { chunk: Buffer }) => this.enqueue(msg.chunk));
       // The query's promise settles only when the stream ends (error, server shutdown, stop()).
       c.query(sql).then(
         () => {
@@ -96,39 +115,47 @@ export class ReplicationConnection {
 
   private enqueue(chunk: Buffer): void {
     if (this.stopped || this.failed) return;
-    this.queue.push(chunk);
-    if (this.queue.length >= HIGH_WATER && !this.paused) {
+    const tag = chunk[0];
+    if (tag === 0x77 /* w: XLogData */) {
+      this.queue.push({ data: { lsn: chunk.readBigUInt64BE(1), walEnd: chunk.readBigUInt64BE(9), sendTime: pgTime(chunk, 17), text: chunk.toString('utf8', 25) }, keepalive: null });
+    } else if (tag === 0x6b /* k: keepalive */) {
+      this.queue.push({ data: null, keepalive: { walEnd: chunk.readBigUInt64BE(1), sendTime: pgTime(chunk, 9), replyRequested: chunk[17] === 1 } });
+    } else return;
+    if (this.queue.size >= HIGH_WATER && !this.paused) {
       this.paused = true;
       this.stream()?.pause();
     }
-    if (!this.draining) void this.drain();
+    if (!this.draining) {
+      // Started once pg has parsed the whole socket read: the drain's slice then covers all of it.
+      this.draining = true;
+      this.idle = new Promise((r) => (this.idleResolve = r));
+      queueMicrotask(() => void this.drain());
+    }
   }
 
   private stream(): { pause(): void; resume(): void } | undefined {
     return (this.client as unknown as { connection?: { stream?: { pause(): void; resume(): void } } })?.connection?.stream;
   }
 
+  /** Hands queued messages to the handlers in order, one at a time, pausing at the end of each time slice. */
   private async drain(): Promise<void> {
-    this.draining = true;
-    this.idle = new Promise((r) => (this.idleResolve = r));
+    const slicer = this.slicer;
+    slicer.restart();
     try {
-      while (this.queue.length > 0 && !this.stopped && !this.failed) {
-        const buf = this.queue.shift()!;
-        const tag = buf[0];
-        if (tag === 0x77 /* w: XLogData */) {
-          const lsn = buf.readBigUInt64BE(1);
-          const walEnd = buf.readBigUInt64BE(9);
-          const sendTime = pgTime(buf.readBigInt64BE(17));
-          if (walEnd > this.received) this.received = walEnd;
-          await this.handlers.onData({ lsn, walEnd, sendTime, data: buf.subarray(25) });
-        } else if (tag === 0x6b /* k: keepalive */) {
-          const walEnd = buf.readBigUInt64BE(1);
-          const sendTime = pgTime(buf.readBigInt64BE(9));
-          if (buf[17]) this.sendStatus(false);
-          if (walEnd > this.received) this.received = walEnd;
-          await this.handlers.onKeepalive(walEnd, sendTime);
+      while (this.queue.size > 0 && !this.stopped && !this.failed) {
+        if (slicer.expired()) {
+          await slicer.pause();
+          continue;
         }
-        if (this.paused && this.queue.length < HIGH_WATER / 4) {
+        const m = this.queue.shift()!;
+        let wait: Promise<void> | void;
+        if (m.data) wait = this.handlers.onData(m.data);
+        else {
+          if (m.keepalive.replyRequested) this.sendStatus(false);
+          wait = this.handlers.onKeepalive(m.keepalive.walEnd, m.keepalive.sendTime);
+        }
+        if (wait) await wait;
+        if (this.paused && this.queue.size < HIGH_WATER / 4) {
           this.paused = false;
           this.stream()?.resume();
         }
@@ -170,7 +197,7 @@ export class ReplicationConnection {
     this.sendStatus(false);
     this.stopped = true;
     if (this.statusTimer) clearInterval(this.statusTimer);
-    this.queue = [];
+    this.queue.clear();
     await this.idle;
     const c = this.client;
     this.client = null;
@@ -190,6 +217,9 @@ interface PgConnection {
   stream?: { pause(): void; resume(): void; destroy?(): void };
 }
 
-function pgTime(us: bigint): number {
-  return Number(us + PG_EPOCH_US) / 1e6;
+/** A protocol timestamp (int64 microseconds since 2000-01-01) at `offset` → epoch seconds. */
+function pgTime(buf: Buffer, offset: number): number {
+  // Two 32-bit halves: as exact as the bigint it replaces once it is a double, without allocating.
+  const us = buf.readInt32BE(offset) * 4294967296 + buf.readUInt32BE(offset + 4);
+  return us / 1e6 + PG_EPOCH_S;
 }

@@ -29,14 +29,14 @@ import {
 } from '../contract.js';
 import { beat, DDL_AUDIT_TABLE, HEARTBEAT_TABLE, installDdlCapture } from './artifacts.js';
 import { openClient, PgSourceError, quoteIdent, wrapPgError, type PgEndpointConfig } from './connection.js';
-import { parseTestDecoding, pgTimestampToEpoch, UNCHANGED_TOAST, type TdColumn } from './decoding.js';
+import { parseTestDecoding, pgTimestampToEpoch, UNCHANGED_TOAST, type TdColumn, type TdMessage } from './decoding.js';
 import { formatLsn, lsnValue, pgStreamPosition, postgresPositions } from './lsn.js';
 import { describePgTable, listSchemas, listTables } from './metadata.js';
 import { checkPgPrerequisites } from './prerequisites.js';
 import { ReplicationConnection } from './replication.js';
 import { byteaValue, openPgSnapshot } from './snapshot.js';
 
-/** Decoded bytes of one transaction held until its COMMIT (see the header). */
+/** Decoded text (characters) of one transaction held until its COMMIT (see the header). */
 const TXN_BUFFER_BYTES = 32 * 1024 * 1024;
 const GROUP_ROWS = true;
 /** At most one keepalive heartbeat event per interval. */
@@ -396,7 +396,7 @@ class PgChangeStream implements ChangeStream {
     (this.src as unknown as { checkSlot(n: string, s: SlotRow | null): void }).checkSlot(name, s);
     if (s!.active === 'true') throw new PgSourceError(`replication slot ${name} is in use by process ${s!.active_pid}`);
     const repl = new ReplicationConnection(this.src.cfg, {
-      onData: (m) => this.onData(m.lsn, m.sendTime, m.data),
+      onData: (m) => this.onData(m.lsn, m.sendTime, m.text),
       onKeepalive: (walEnd) => this.onKeepalive(walEnd),
       onError: (err) => this.fail(err),
     });
@@ -451,18 +451,31 @@ class PgChangeStream implements ChangeStream {
     this.opts.onError(err);
   }
 
-  private async emit(e: ChangeEvent): Promise<void> {
+  /**
+   * Hands one event to the consumer. Returns its promise only when the consumer must be waited for
+   * (back-pressure): single-row transactions then cost no promise. `lsn` is the event's position
+   * as a number, for commit, DDL and heartbeat events.
+   */
+  private emit(e: ChangeEvent, lsn = 0n): Promise<void> | void {
     if (this.stopped || this.errored) return;
-    if (e.kind === 'commit' || e.kind === 'heartbeat' || e.kind === 'ddl') {
-      const v = lsnValue(e.position);
-      if (v > this.lastEmitted) this.lastEmitted = v;
+    if (lsn > this.lastEmitted) this.lastEmitted = lsn;
+    const r = this.opts.onEvent(e);
+    if (r) {
+      this.inFlight = r.then(noop, noop);
+      return r;
     }
-    const p = Promise.resolve(this.opts.onEvent(e));
-    this.inFlight = p.then(() => undefined, () => undefined);
-    await p;
   }
 
-  private async onKeepalive(walEnd: bigint): Promise<void> {
+  /** Emits events in order, waiting where the consumer asks to. */
+  private emitAll(events: ChangeEvent[], lsn: bigint, from = 0): Promise<void> | void {
+    for (let i = from; i < events.length; i++) {
+      const e = events[i]!;
+      const r = this.emit(e, e.kind === 'begin' || e.kind === 'rows' ? 0n : lsn);
+      if (r) return r.then(() => this.emitAll(events, lsn, i + 1));
+    }
+  }
+
+  private onKeepalive(walEnd: bigint): Promise<void> | void {
     if (this.txn) return;
     // Idle and everything emitted was acknowledged: nothing lies between the acknowledged position and
     // walEnd but WAL without decodable changes, so the slot may move there (an idle source then holds
@@ -471,18 +484,18 @@ class PgChangeStream implements ChangeStream {
     const now = Date.now();
     if (now - this.lastHeartbeat < HEARTBEAT_EVENT_MS) return;
     this.lastHeartbeat = now;
-    await this.emit({ kind: 'heartbeat', position: formatLsn(walEnd) });
+    return this.emit({ kind: 'heartbeat', position: formatLsn(walEnd) }, walEnd);
   }
 
-  private async onData(lsn: bigint, sendTime: number, data: Buffer): Promise<void> {
-    const m = parseTestDecoding(data.toString('utf8'));
+  /** One decoded message; synchronous unless the consumer applies back-pressure or a table must be looked up. */
+  private onData(lsn: bigint, sendTime: number, text: string): Promise<void> | void {
+    const m = parseTestDecoding(text);
     switch (m.kind) {
       case 'begin':
         this.txn = { xid: m.xid, firstLsn: lsn, sendTime, ordinal: 1, bytes: 0, items: [], streaming: false, meta: null };
         return;
       case 'commit':
-        await this.onCommit(lsn, m.time ? pgTimestampToEpoch(m.time) : sendTime);
-        return;
+        return this.onCommit(lsn, m.time ? pgTimestampToEpoch(m.time) : sendTime);
       case 'change':
         break;
       default:
@@ -495,102 +508,111 @@ class PgChangeStream implements ChangeStream {
       if (m.op === 'insert' && m.newTuple && (this.src.cfg.captureDdls ?? true)) {
         const row = toRow(m.newTuple);
         this.src.forgetTables();
-        await this.push(t, { kind: 'ddl', schema: String(row.c_schema ?? ''), sql: String(row.c_ddlqry ?? ''), lsn, ordinal: t.ordinal }, data.length);
+        return this.push(t, { kind: 'ddl', schema: String(row.c_schema ?? ''), sql: String(row.c_ddlqry ?? ''), lsn, ordinal: t.ordinal }, text.length);
       }
       return;
     }
     if (m.table === HEARTBEAT_TABLE && m.schema === this.src.heartbeatSchema()) return;
     if (this.opts.includeTable && !this.opts.includeTable(m.schema, m.table)) return;
-    let before: SourceRow | null = null;
-    let after: SourceRow | null = null;
     if (m.op === 'insert') {
       if (!m.newTuple) return;
-      after = toRow(m.newTuple);
-    } else {
-      const def = this.opts.tableDef?.(m.schema, m.table) ?? null;
-      const hasKey = def ? def.primaryKey.length > 0 : await this.src.hasPrimaryKey(m.schema, m.table);
-      // "AWS DMS ignores DELETE and UPDATE record operations" of a table without a primary key,
-      // unless REPLICA IDENTITY FULL gives the old row (then old-key holds every column).
-      if (!hasKey && !m.oldKey) return;
-      if (m.op === 'update') {
-        if (!m.newTuple) return;
-        // Only the key's old values exist (when the key changed): AWS's before-image is then that, else {}.
-        before = m.oldKey ? toRow(m.oldKey) : {};
-        after = toRow(m.newTuple, m.oldKey ? before : null);
-      } else {
-        if (!m.oldKey) return;
-        before = toRow(m.oldKey);
-      }
+      return this.push(t, { kind: 'row', op: m.op, schema: m.schema, table: m.table, before: null, after: toRow(m.newTuple), lsn, ordinal: t.ordinal }, text.length);
     }
-    await this.push(t, { kind: 'row', op: m.op, schema: m.schema, table: m.table, before, after, lsn, ordinal: t.ordinal }, data.length);
+    const def = this.opts.tableDef?.(m.schema, m.table) ?? null;
+    if (def) return this.onUpdateOrDelete(t, m, def.primaryKey.length > 0, lsn, text.length);
+    return this.src.hasPrimaryKey(m.schema, m.table).then((hasKey) => this.onUpdateOrDelete(t, m, hasKey, lsn, text.length));
   }
 
-  private async push(t: OpenTxn, item: TxnItem, bytes: number): Promise<void> {
-    t.bytes += bytes;
-    if (t.streaming) {
-      await this.emitItems(t, [item], t.firstLsn);
-      return;
+  private onUpdateOrDelete(t: OpenTxn, m: TdChange, hasKey: boolean, lsn: bigint, bytes: number): Promise<void> | void {
+    // "AWS DMS ignores DELETE and UPDATE record operations" of a table without a primary key,
+    // unless REPLICA IDENTITY FULL gives the old row (then old-key holds every column).
+    if (!hasKey && !m.oldKey) return;
+    let before: SourceRow | null;
+    let after: SourceRow | null = null;
+    if (m.op === 'update') {
+      if (!m.newTuple) return;
+      // Only the key's old values exist (when the key changed): AWS's before-image is then that, else {}.
+      before = m.oldKey ? toRow(m.oldKey) : {};
+      after = toRow(m.newTuple, m.oldKey ? before : null);
+    } else {
+      if (!m.oldKey) return;
+      before = toRow(m.oldKey);
     }
+    return this.push(t, { kind: 'row', op: m.op, schema: m.schema, table: m.table, before, after, lsn, ordinal: t.ordinal }, bytes);
+  }
+
+  private push(t: OpenTxn, item: TxnItem, bytes: number): Promise<void> | void {
+    t.bytes += bytes;
+    if (t.streaming) return this.emitAll(this.itemEvents(t, [item], formatLsn(t.firstLsn)), t.firstLsn);
     t.items.push(item);
     if (t.bytes > TXN_BUFFER_BYTES) {
       // Too large to hold: pass it on now, with the BEGIN's time and LSN standing in for the commit's.
       t.streaming = true;
       t.meta = { transactionId: t.xid, commitTimestamp: t.sendTime };
-      await this.emit({ kind: 'begin', position: formatLsn(t.firstLsn), transaction: t.meta });
+      const position = formatLsn(t.firstLsn);
+      const events: ChangeEvent[] = [{ kind: 'begin', position, transaction: t.meta }];
       const items = t.items;
       t.items = [];
-      await this.emitItems(t, items, t.firstLsn);
+      return this.emitAll(this.itemEvents(t, items, position, events), t.firstLsn);
     }
   }
 
-  private async onCommit(commitEnd: bigint, commitTime: number): Promise<void> {
+  private onCommit(commitEnd: bigint, commitTime: number): Promise<void> | void {
     const t = this.txn;
     this.txn = null;
-    const position = formatLsn(commitEnd);
     if (!t) return;
-    if (!t.streaming) {
-      if (t.items.length > 0) {
-        t.meta = { transactionId: t.xid, commitTimestamp: commitTime };
-        await this.emit({ kind: 'begin', position: formatLsn(t.firstLsn), transaction: t.meta });
-        await this.emitItems(t, t.items, commitEnd);
-      }
+    const position = formatLsn(commitEnd);
+    const events: ChangeEvent[] = [];
+    if (!t.streaming && t.items.length > 0) {
+      t.meta = { transactionId: t.xid, commitTimestamp: commitTime };
+      events.push({ kind: 'begin', position: formatLsn(t.firstLsn), transaction: t.meta });
+      this.itemEvents(t, t.items, position, events);
     }
     // A transaction without tracked changes still moves the checkpoint (and so the slot).
-    await this.emit({ kind: 'commit', position, transaction: t.meta ?? { transactionId: t.xid, commitTimestamp: commitTime }, timestamp: commitTime });
+    events.push({ kind: 'commit', position, transaction: t.meta ?? { transactionId: t.xid, commitTimestamp: commitTime }, timestamp: commitTime });
+    return this.emitAll(events, commitEnd);
   }
 
-  /** Rows in runs of one table and operation; `position` is the transaction's commit LSN (its end). */
-  private async emitItems(t: OpenTxn, items: TxnItem[], commitEnd: bigint): Promise<void> {
-    const position = formatLsn(commitEnd);
+  /** Rows in runs of one table and operation, appended to `out`; `position` is the transaction's commit LSN (its end). */
+  private itemEvents(t: OpenTxn, items: TxnItem[], position: SourcePosition, out: ChangeEvent[] = []): ChangeEvent[] {
     const meta = t.meta!;
     let i = 0;
     while (i < items.length) {
       const it = items[i]!;
       if (it.kind === 'ddl') {
-        await this.emit({ kind: 'ddl', schema: it.schema, sql: it.sql!, position, timestamp: meta.commitTimestamp });
+        out.push({ kind: 'ddl', schema: it.schema, sql: it.sql!, position, timestamp: meta.commitTimestamp });
         i++;
         continue;
       }
       let j = i + 1;
       while (GROUP_ROWS && j < items.length && items[j]!.kind === 'row' && items[j]!.op === it.op && items[j]!.table === it.table && items[j]!.schema === it.schema) j++;
-      const run = items.slice(i, j);
-      const positions = run.map((r) => pgStreamPosition(t.firstLsn, r.ordinal, r.lsn));
-      await this.emit(rowsEvent(it, run, positions, position, meta));
+      out.push(rowsEvent(it, i === 0 && j === items.length ? items : items.slice(i, j), t.firstLsn, position, meta));
       i = j;
     }
+    return out;
   }
 }
 
+type TdChange = Extract<TdMessage, { kind: 'change' }>;
+
+function noop(): void {}
+
 /** The contract's rows event for a run of rows (one table, one operation). */
-function rowsEvent(first: TxnItem, run: TxnItem[], streamPositions: string[], position: SourcePosition, meta: TransactionMeta): ChangeEvent {
+function rowsEvent(first: TxnItem, run: TxnItem[], firstLsn: bigint, position: SourcePosition, meta: TransactionMeta): ChangeEvent {
+  const rows = new Array<{ before: SourceRow | null; after: SourceRow | null }>(run.length);
+  for (let i = 0; i < run.length; i++) rows[i] = { before: run[i]!.before ?? null, after: run[i]!.after ?? null };
   return {
     kind: 'rows',
     op: first.op!,
     schema: first.schema,
     table: first.table!,
-    rows: run.map((r) => ({ before: r.before ?? null, after: r.after ?? null })),
+    rows,
     position,
-    streamPosition: (i) => streamPositions[i] ?? streamPositions[0]!,
+    // Formatted only when asked for (records carry it only with IncludeTransactionDetails).
+    streamPosition: (i) => {
+      const r = run[i] ?? run[0]!;
+      return pgStreamPosition(firstLsn, r.ordinal, r.lsn);
+    },
     transaction: meta,
     timestamp: meta.commitTimestamp,
   };

@@ -13,6 +13,25 @@ describe('test_decoding parser', () => {
     expect(pgTimestampToEpoch('2024-07-29 02:58:17+02')).toBe(Date.UTC(2024, 6, 29, 0, 58, 17) / 1000);
   });
 
+  it('reads commit times of the same second from its cache exactly as afresh', () => {
+    const base = Date.UTC(2024, 6, 29, 0, 58, 17) / 1000;
+    // Same second: the fraction and offset of each are read, whatever the previous one had.
+    const seq: Array<[string, number]> = [
+      ['2024-07-29 00:58:17.5+00', base + 0.5 - 0],
+      ['2024-07-29 00:58:17.97434+00', base + 0.97434 - 0],
+      ['2024-07-29 00:58:17+00', base],
+      ['2024-07-29 00:58:17.25+02', base + 0.25 - 7200],
+      ['2024-07-29 00:58:17.25+02:30', base + 0.25 - 9000],
+      ['2024-07-29 00:58:17.25-01', base + 0.25 + 3600],
+      ['2024-07-29 00:58:18.125+00', base + 1 + 0.125],
+    ];
+    for (const [text, want] of seq) expect(pgTimestampToEpoch(text), text).toBe(want);
+    // Texts the full parse does not accept are not read from the cache either.
+    pgTimestampToEpoch('2024-07-29 00:58:17.125+00');
+    expect(pgTimestampToEpoch('2024-07-29 00:58:17.125+00 BC')).not.toBe(base + 0.125);
+    expect(pgTimestampToEpoch('2024-07-29 00:58:17.+00')).not.toBe(base);
+  });
+
   it('reads quoted names, every literal form, null and unchanged TOAST', () => {
     const m = parseTestDecoding(
       `table "My ""S""".t1: INSERT: id[integer]:1 "Full Name"[text]:'O''Brien it''s' f[double precision]:-1.5e-07 b[boolean]:true bits[bit varying]:B'101' a[integer[]]:'{1,2}' n[text]:null big[text]:unchanged-toast-datum`,
@@ -47,6 +66,9 @@ describe('test_decoding parser', () => {
 describe('PostgreSQL positions', () => {
   it('LSNs in AWS form, compared as numbers', () => {
     expect(formatLsn(parseLsn('4AF/B00000D0')!)).toBe('000004AF/B00000D0');
+    expect(formatLsn(0n)).toBe('00000000/00000000');
+    expect(formatLsn(0xffffffffffffffffn)).toBe('FFFFFFFF/FFFFFFFF');
+    expect(formatLsn(0x1_00000000n)).toBe('00000001/00000000');
     expect(parseLsn('nope')).toBeNull();
     expect(postgresPositions.compare('0/FF', '1/0')).toBeLessThan(0);
     expect(postgresPositions.compare('00000001/00000000', '1/0')).toBe(0);
