@@ -57,7 +57,7 @@ import {
 } from './connection.js';
 import type { BinlogPosition } from './positions.js';
 import { normalizeBinlogRow } from './values.js';
-import { compileRowsPlan, decodeRowsBody, readTableId, ROWS_EVENT_TYPES, TABLE_MAP_EVENT, type RowsPlan } from './rows-decoder.js';
+import { compileRowsPlan, decodeRowsBody, readTableId, ROWS_EVENT_TYPES, TABLE_MAP_EVENT, XID_EVENT, type RowsPlan } from './rows-decoder.js';
 
 export type { BinlogPosition } from './positions.js';
 export { binlogFileNumber, parseBinlogPosition } from './positions.js';
@@ -119,6 +119,8 @@ export interface BinlogReaderStats {
   decodedRowsEvents: number;
   /** Table maps recognised as repeats of the cached ones (not parsed again). */
   repeatedTableMaps: number;
+  /** XID commits read by the packet hook (the others by zongji). */
+  decodedCommits: number;
 }
 
 export interface BinlogReaderOptions {
@@ -138,8 +140,8 @@ export interface BinlogReaderOptions {
   maxPauseMs?: number;
   /** Whether an update's before image is used; when false, rows-decoder.ts skips it (`before: null`). */
   updateBeforeImage?: (schema: string, table: string) => boolean;
-  /** Decode every rows event with zongji (tests compare both decoders). */
-  zongjiRowDecoder?: boolean;
+  /** Leave every event to zongji's decoder (tests compare both paths). */
+  zongjiDecoder?: boolean;
 }
 
 /** Error 1236: the requested binlog file/position is not (or no longer) on the server. */
@@ -217,6 +219,12 @@ interface ZongJiInternals {
   useChecksum?: boolean;
   /** Set by zongji at each table map: its own resume position stays at the transaction start. */
   _positionFrozen?: boolean;
+  /** zongji's GTID bookkeeping (its executed-set tracking is off unless asked for). */
+  _executedGtids?: unknown;
+  _seedGtidsFromStream?: boolean;
+  _pendingGtid?: unknown;
+  _currentGtid?: unknown;
+  options?: { position?: number };
 }
 
 /** Synchronous decoding (and delivery) is cut into slices of this many ms so socket answers (PutRecords) are not held back. */
@@ -259,7 +267,7 @@ class ZongjiBinlogReader implements BinlogReader {
   private readonly colCache = new WeakMap<TableDef, Map<string, ColumnDef>>();
   private readonly st: BinlogReaderStats = {
     queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, pauses: 0, deliveredEvents: 0, paused: false,
-    decodedRowsEvents: 0, repeatedTableMaps: 0,
+    decodedRowsEvents: 0, repeatedTableMaps: 0, decodedCommits: 0,
   };
 
   constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
@@ -550,7 +558,8 @@ class ZongjiBinlogReader implements BinlogReader {
 
   // -------------------------------------------------------------------------
   // Packet hook: rows of captured tables decoded here (rows-decoder.ts), repeated table maps
-  // recognised by their bytes, and decoding cut into slices.
+  // recognised by their bytes, commits (XID) read without zongji's event objects, and decoding cut
+  // into slices.
 
   private readonly plans = new WeakMap<object, { def: TableDef | null; plan: RowsPlan | null }>();
   private readonly tableMapCache = new Map<number, { body: Buffer; entry: object }>();
@@ -592,9 +601,11 @@ class ZongjiBinlogReader implements BinlogReader {
     const type = buf[off + 5]!;
     const body = off + EVENT_HEADER_BYTES;
     const end = packet.end - (internals.useChecksum ? 4 : 0);
+    if (this.o.zongjiDecoder) return false;
     if (type === TABLE_MAP_EVENT) return this.repeatedTableMap(internals, buf, body, end);
+    if (type === XID_EVENT) return this.xidCommit(internals, buf, off, body, end);
     const rt = ROWS_EVENT_TYPES[type];
-    if (!rt || this.o.zongjiRowDecoder) return false;
+    if (!rt) return false;
     const tm = this.zj?.tableMap?.[readTableId(buf, body)];
     if (!tm) return false; // a filtered table: zongji skips it
     const schema = String(tm.parentSchema);
@@ -633,6 +644,24 @@ class ZongjiBinlogReader implements BinlogReader {
     }
     this.pendingTableMap = { id, body: Buffer.from(buf.subarray(body, end)) };
     return false;
+  }
+
+  /**
+   * A commit (XID event) without zongji's event object: what zongji does for one (its GTID
+   * bookkeeping and resume position, index.js binlogHandler / _trackGtidProgress) and what
+   * onZongji does. Left to zongji when it tracks executed GTID sets (this reader never asks it to).
+   */
+  private xidCommit(internals: ZongJiInternals, buf: Buffer, off: number, body: number, end: number): boolean {
+    if (end - body < 8 || internals._executedGtids !== null || internals._seedGtidsFromStream !== false || !internals.options) return false;
+    const nextPosition = buf.readUInt32LE(off + 14);
+    internals._pendingGtid = undefined;
+    internals._positionFrozen = false;
+    if (nextPosition > 0) internals.options.position = nextPosition;
+    internals._currentGtid = undefined;
+    this.active = true;
+    this.st.decodedCommits++;
+    this.commit({ file: this.file, position: nextPosition }, buf.readUInt32LE(off + 1), buf.readBigUInt64LE(body).toString());
+    return true;
   }
 
   /** After DECODE_SLICE_MS of back-to-back packets, pause the socket until the next turn of the event loop. */

@@ -396,6 +396,7 @@ export const ROWS_EVENT_TYPES: Readonly<Record<number, { op: 'insert' | 'update'
   0x1e: { op: 'insert', v2: true }, 0x1f: { op: 'update', v2: true }, 0x20: { op: 'delete', v2: true },
 };
 export const TABLE_MAP_EVENT = 0x13;
+export const XID_EVENT = 0x10;
 
 /** Table id of a ROWS or TABLE_MAP event body (6 bytes, little-endian). */
 export function readTableId(buf: Buffer, body: number): number {

@@ -1,7 +1,8 @@
 // The binlog reader's own row decoder (core/source/mysql/rows-decoder.ts) against zongji's: two
 // readers over the same binlog range, one decoding rows itself, one leaving every rows event to
 // zongji, must deliver identical events — random values of every column type the decoder takes,
-// edge values, NULLs, partial row images (binlog_row_image=MINIMAL) and a table it leaves to zongji.
+// edge values, NULLs, partial row images (binlog_row_image=MINIMAL), a table it leaves to zongji, and
+// the commits the reader takes from XID events itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { seededRandom } from '../../support/random.js';
@@ -86,7 +87,7 @@ for (const rowMetadata of ['FULL', 'NO_LOG'] as const) {
       const start = await src.binlogPosition();
       const tableDef = (s: string, t: string) => (s === 'dec' ? defs.get(t) ?? null : null);
       fastReader = src.binlogReader({ serverId: 201, onEvent: fast.onEvent, onError: fast.onError, tableDef });
-      slowReader = src.binlogReader({ serverId: 202, onEvent: slow.onEvent, onError: slow.onError, tableDef, zongjiRowDecoder: true });
+      slowReader = src.binlogReader({ serverId: 202, onEvent: slow.onEvent, onError: slow.onError, tableDef, zongjiDecoder: true });
       const noBeforeReader = src.binlogReader({
         serverId: 203, onEvent: noBefore.onEvent, onError: noBefore.onError, tableDef, updateBeforeImage: () => false,
       });
@@ -147,6 +148,9 @@ for (const rowMetadata of ['FULL', 'NO_LOG'] as const) {
       expect(fs.decodedRowsEvents).toBe(fastTableEvents);
       expect(fs.repeatedTableMaps).toBeGreaterThan(100);
       expect(ss.decodedRowsEvents).toBe(0);
+      // Commits (XID events) of both tables were read by the hook, with the same positions and ids.
+      expect(fs.decodedCommits).toBe(fast.commits());
+      expect(ss.decodedCommits).toBe(0);
     });
   });
 }
