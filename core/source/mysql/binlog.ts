@@ -57,7 +57,7 @@ import {
 } from './connection.js';
 import type { BinlogPosition } from './positions.js';
 import { normalizeBinlogRow } from './values.js';
-import { compileRowsPlan, decodeRowsBody, readTableId, ROWS_EVENT_TYPES, TABLE_MAP_EVENT, XID_EVENT, type RowsPlan } from './rows-decoder.js';
+import { compileRowsPlan, decodeRowsBody, readTableId, MARIADB_GTID_EVENT, ROWS_EVENT_TYPES, TABLE_MAP_EVENT, XID_EVENT, type RowsPlan } from './rows-decoder.js';
 
 export type { BinlogPosition } from './positions.js';
 export { binlogFileNumber, parseBinlogPosition } from './positions.js';
@@ -121,6 +121,8 @@ export interface BinlogReaderStats {
   repeatedTableMaps: number;
   /** XID commits read by the packet hook (the others by zongji). */
   decodedCommits: number;
+  /** MariaDB GTID events read by the packet hook. */
+  decodedGtids: number;
 }
 
 export interface BinlogReaderOptions {
@@ -267,7 +269,7 @@ class ZongjiBinlogReader implements BinlogReader {
   private readonly colCache = new WeakMap<TableDef, Map<string, ColumnDef>>();
   private readonly st: BinlogReaderStats = {
     queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, pauses: 0, deliveredEvents: 0, paused: false,
-    decodedRowsEvents: 0, repeatedTableMaps: 0, decodedCommits: 0,
+    decodedRowsEvents: 0, repeatedTableMaps: 0, decodedCommits: 0, decodedGtids: 0,
   };
 
   constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
@@ -558,8 +560,8 @@ class ZongjiBinlogReader implements BinlogReader {
 
   // -------------------------------------------------------------------------
   // Packet hook: rows of captured tables decoded here (rows-decoder.ts), repeated table maps
-  // recognised by their bytes, commits (XID) read without zongji's event objects, and decoding cut
-  // into slices.
+  // recognised by their bytes, commits (XID) and MariaDB GTIDs read without zongji's event objects,
+  // and decoding cut into slices.
 
   private readonly plans = new WeakMap<object, { def: TableDef | null; plan: RowsPlan | null }>();
   private readonly tableMapCache = new Map<number, { body: Buffer; entry: object }>();
@@ -604,6 +606,7 @@ class ZongjiBinlogReader implements BinlogReader {
     if (this.o.zongjiDecoder) return false;
     if (type === TABLE_MAP_EVENT) return this.repeatedTableMap(internals, buf, body, end);
     if (type === XID_EVENT) return this.xidCommit(internals, buf, off, body, end);
+    if (type === MARIADB_GTID_EVENT) return this.mariadbGtid(internals, buf, off, body, end);
     const rt = ROWS_EVENT_TYPES[type];
     if (!rt) return false;
     const tm = this.zj?.tableMap?.[readTableId(buf, body)];
@@ -661,6 +664,29 @@ class ZongjiBinlogReader implements BinlogReader {
     this.active = true;
     this.st.decodedCommits++;
     this.commit({ file: this.file, position: nextPosition }, buf.readUInt32LE(off + 1), buf.readBigUInt64LE(body).toString());
+    return true;
+  }
+
+  /**
+   * A MariaDB GTID event (a transaction's start) without zongji's event object: zongji's bookkeeping
+   * (the current GTID its events carry, its resume position) and onZongji's (a non-standalone GTID
+   * opens a transaction). Same conditions as xidCommit.
+   */
+  private mariadbGtid(internals: ZongJiInternals, buf: Buffer, off: number, body: number, end: number): boolean {
+    if (end - body < 13 || internals._executedGtids !== null || internals._seedGtidsFromStream !== false || !internals.options) return false;
+    const lo = buf.readUInt32LE(body);
+    const hi = buf.readUInt32LE(body + 4);
+    const seqNo = hi < 0x200000 ? hi * 4294967296 + lo : buf.readBigUInt64LE(body).toString();
+    const domainId = buf.readUInt32LE(body + 8);
+    const serverId = buf.readUInt32LE(off + 6);
+    internals._positionFrozen = false;
+    internals._pendingGtid = { domainId, serverId, seqNo };
+    internals._currentGtid = `${domainId}-${serverId}-${seqNo}`;
+    const nextPosition = buf.readUInt32LE(off + 14);
+    if (nextPosition > 0) internals.options.position = nextPosition;
+    this.active = true;
+    this.st.decodedGtids++;
+    if ((buf[body + 12]! & 0x01) === 0) this.inTxn = true; // FL_STANDALONE: a DDL, no transaction
     return true;
   }
 

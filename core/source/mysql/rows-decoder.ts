@@ -397,6 +397,7 @@ export const ROWS_EVENT_TYPES: Readonly<Record<number, { op: 'insert' | 'update'
 };
 export const TABLE_MAP_EVENT = 0x13;
 export const XID_EVENT = 0x10;
+export const MARIADB_GTID_EVENT = 0xa2;
 
 /** Table id of a ROWS or TABLE_MAP event body (6 bytes, little-endian). */
 export function readTableId(buf: Buffer, body: number): number {
