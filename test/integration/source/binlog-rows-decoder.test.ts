@@ -86,7 +86,7 @@ for (const rowMetadata of ['FULL', 'NO_LOG'] as const) {
       for (const t of ['fast', 'other']) defs.set(t, (await src.describeTable('dec', t))!);
       const start = await src.binlogPosition();
       const tableDef = (s: string, t: string) => (s === 'dec' ? defs.get(t) ?? null : null);
-      fastReader = src.binlogReader({ serverId: 201, onEvent: fast.onEvent, onError: fast.onError, tableDef });
+      fastReader = src.binlogReader({ serverId: 201, onEvent: fast.onEvent, onError: fast.onError, tableDef, includeSchema: (s) => s === 'dec' });
       slowReader = src.binlogReader({ serverId: 202, onEvent: slow.onEvent, onError: slow.onError, tableDef, zongjiDecoder: true });
       const noBeforeReader = src.binlogReader({
         serverId: 203, onEvent: noBefore.onEvent, onError: noBefore.onError, tableDef, updateBeforeImage: () => false,
