@@ -48,6 +48,7 @@ import ZongJi, {
 import { Fifo } from '../../fifo.js';
 import type { ColumnDef, SourceRow, TableDef } from '../../model/table.js';
 import { PositionUnavailableError } from '../contract.js';
+import { afterPoll, DECODE_SLICE_MS, TimeSlicer } from '../time-slice.js';
 import {
   connectionOptions,
   MySqlSourceError,
@@ -229,8 +230,6 @@ interface ZongJiInternals {
   options?: { position?: number };
 }
 
-/** Synchronous decoding (and delivery) is cut into slices of this many ms so socket answers (PutRecords) are not held back. */
-const DECODE_SLICE_MS = 2;
 /** Header of a binlog event in a dump packet: OK marker, timestamp, type, server id, length, next position, flags. */
 const EVENT_HEADER_BYTES = 20;
 
@@ -566,8 +565,9 @@ class ZongjiBinlogReader implements BinlogReader {
   private readonly plans = new WeakMap<object, { def: TableDef | null; plan: RowsPlan | null }>();
   private readonly tableMapCache = new Map<number, { body: Buffer; entry: object }>();
   private pendingTableMap: { id: number; body: Buffer } | null = null;
+  private readonly drainSlicer = new TimeSlicer({ budgetMs: DECODE_SLICE_MS });
+  private readonly packetSlicer = new TimeSlicer({ budgetMs: DECODE_SLICE_MS });
   private sliceArmed = false;
-  private sliceStart = 0;
   private slicePackets = 0;
   private yielding = false;
 
@@ -690,21 +690,24 @@ class ZongjiBinlogReader implements BinlogReader {
     return true;
   }
 
-  /** After DECODE_SLICE_MS of back-to-back packets, pause the socket until the next turn of the event loop. */
+  /**
+   * After DECODE_SLICE_MS of back-to-back packets, pause the socket until the event loop has polled
+   * again (time-slice.ts); the budget is checked every 16 packets.
+   */
   private afterPacket(zj: ZongJi, gen: number): void {
     if (!this.sliceArmed) {
       this.sliceArmed = true;
       this.slicePackets = 0;
-      this.sliceStart = performance.now();
+      this.packetSlicer.restart();
       setImmediate(() => { this.sliceArmed = false; });
       return;
     }
-    if (this.yielding || (++this.slicePackets & 15) !== 0 || performance.now() - this.sliceStart < DECODE_SLICE_MS) return;
+    if (this.yielding || (++this.slicePackets & 15) !== 0 || !this.packetSlicer.expired()) return;
     const conn = (zj as unknown as ZongJiInternals).connection;
     if (!conn) return;
     this.yielding = true;
     conn.pause();
-    setImmediate(() => {
+    void afterPoll().then(() => {
       this.yielding = false;
       if (gen !== this.generation || this.stopped || this.failed || this.zj !== zj) return;
       // Back-pressure and zongji's table lookup resume the socket themselves.
@@ -811,13 +814,13 @@ class ZongjiBinlogReader implements BinlogReader {
   }
 
   private async drain(): Promise<void> {
-    let since = performance.now();
+    const slicer = this.drainSlicer;
+    slicer.restart();
     let n = 0;
     while (this.queue.size > 0 && !this.stopped && !this.failed) {
       // Yield now and then so acknowledgements (and the sink's next call) are not held back.
-      if ((++n & 15) === 0 && performance.now() - since > DECODE_SLICE_MS) {
-        await new Promise((r) => setImmediate(r));
-        since = performance.now();
+      if ((++n & 15) === 0 && slicer.expired()) {
+        await slicer.pause();
         if (this.stopped || this.failed) break;
       }
       const item = this.queue.shift()!;

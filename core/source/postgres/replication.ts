@@ -5,7 +5,7 @@ import pg from 'pg';
 import { clientConfig, wrapPgError, type PgEndpointConfig } from './connection.js';
 import { Fifo } from '../../fifo.js';
 import { pgLsnText } from './lsn.js';
-import { TimeSlicer } from './time-slice.js';
+import { DECODE_SLICE_MS, TimeSlicer } from '../time-slice.js';
 
 // Microseconds / seconds between the Unix and PostgreSQL (2000-01-01) epochs.
 const PG_EPOCH_US = 946_684_800_000_000n;
@@ -45,12 +45,11 @@ const STATUS_INTERVAL_MS = 10_000;
  * Synchronous decoding before the drain lets the event loop run (see time-slice.ts): CDC applies
  * through one PutRecords call at a time, and its answer must not wait behind a decoded backlog.
  */
-const SLICE_MS = 2;
 
 export class ReplicationConnection {
   private client: pg.Client | null = null;
   private queue = new Fifo<Incoming>();
-  private readonly slicer = new TimeSlicer({ budgetMs: SLICE_MS });
+  private readonly slicer = new TimeSlicer({ budgetMs: DECODE_SLICE_MS });
   private draining = false;
   private paused = false;
   private stopped = false;

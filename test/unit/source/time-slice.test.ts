@@ -1,6 +1,6 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TimeSlicer } from '../../../core/source/postgres/time-slice.js';
+import { TimeSlicer } from '../../../core/source/time-slice.js';
 
 describe('TimeSlicer', () => {
   it('expires once the budget of synchronous work is used, and a pause starts a new slice', async () => {

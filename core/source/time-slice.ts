@@ -1,7 +1,10 @@
-// Time slices for long synchronous work on the event loop (decoding a backlog of replication
-// messages). After `budgetMs` of work without a turn of the event loop the worker pauses until the
+// Time slices for long synchronous work on the event loop (a source decoding a backlog of change
+// log: PostgreSQL replication messages, MySQL binlog packets). After `budgetMs` of work without a turn of the event loop the worker pauses until the
 // I/O callbacks that arrived meanwhile have run: a PutRecords answer is then handled at once, and
 // the sink's single CDC lane does not sit idle while a backlog is being decoded.
+
+/** The slice both sources use: short enough that a PutRecords answer waits at most this long. */
+export const DECODE_SLICE_MS = 2;
 
 export interface TimeSliceOptions {
   /** Synchronous work allowed before pausing. */
@@ -17,7 +20,7 @@ export interface TimeSliceOptions {
  * immediate in the same iteration, before the loop polls again. An immediate queued by an immediate
  * runs in the next iteration, after its poll phase has read the sockets.
  */
-const afterPoll = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+export const afterPoll = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
 export class TimeSlicer {
   private readonly budget: number;
