@@ -5,7 +5,7 @@
 // Back-pressure. zongji has none: it emits events as fast as the socket
 // delivers them. So:
 //   - events are queued and delivered one at a time to onEvent (awaited);
-//   - the queue is bounded in ROWS (maxQueuedRows, default 10,000; a non-row
+//   - the queue is bounded in ROWS (maxQueuedRows, default 4,000; a non-row
 //     event counts as 1). When it overflows, the binlog socket is paused
 //     (mysql2 keeps the packets it already read, unparsed); once the queue has
 //     drained below resumeQueuedRows, it is resumed. A transaction larger than
@@ -273,7 +273,7 @@ class ZongjiBinlogReader implements BinlogReader {
 
   constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
     this.cfg = cfg;
-    const maxQueuedRows = Math.max(1, opts.maxQueuedRows ?? 10_000);
+    const maxQueuedRows = Math.max(1, opts.maxQueuedRows ?? 4_000);
     this.o = {
       ...opts,
       maxQueuedRows,
