@@ -9,7 +9,7 @@ import type { SourcePosition, SourcePositions } from '../source/contract.js';
 // whatever order the acknowledgements arrive in; a failed write stops the checkpoint before it for
 // good (the run replays from there: at-least-once).
 //
-// With `gather`, everything written during one turn of the event loop (the binlog reader delivers
+// With `gather`, everything written during one synchronous run (the binlog reader delivers
 // events back to back, yielding between turns) goes to the sink as one call and is one entry: its
 // records are acknowledged together, so its last boundary becomes the checkpoint once the call and
 // every entry before it are acknowledged. One sink call, promise and checkpoint per turn instead of
@@ -161,7 +161,7 @@ export class CheckpointLedger {
     return entry.promise;
   }
 
-  /** Adds to this turn's batch (opened, and its sending scheduled, by the first write of the turn). */
+  /** Adds to the current batch (opened, and its sending queued as a microtask, by the first write of a synchronous run). */
   private gathered(records: KinesisRecord[], extra: Pick<Entry, 'applied' | 'boundary'>): Promise<void> {
     let b = this.batch;
     if (!b) {
@@ -169,7 +169,7 @@ export class CheckpointLedger {
       const promise = new Promise<void>((resolve) => { done = resolve; });
       b = this.batch = { promise, done, settled: false, records: 0, list: [] };
       this.entries.push(b);
-      setImmediate(this.send);
+      queueMicrotask(this.send);
     }
     for (let i = 0; i < records.length; i++) b.list.push(records[i]!);
     b.records += records.length;
