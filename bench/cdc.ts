@@ -28,6 +28,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { connectionOptions, openConnection } from '../core/source/mysql/connection.js';
 import { describeTable } from '../core/source/mysql/metadata.js';
 import type { BinlogPosition } from '../core/source/mysql/positions.js';
+import type { TableDef } from '../core/model/table.js';
 import { createRecordFormatter, mysqlTransactionId } from '../core/record/formatter.js';
 import { createKinesisTarget, createInstance, createMySqlSource, selectionMappings } from '../test/support/dms.js';
 import { startTask, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
@@ -161,8 +162,12 @@ async function rawDecode(env: BenchEnv, from: BinlogPosition, to: BinlogPosition
  * meanwhile goes in the next call; records are JSON.stringify of the row) fed by the same paced
  * writer. Returns commit → arrival latencies.
  */
-async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, rate: number) {
+async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, rate: number, def: TableDef) {
   const stream = 'raw-latency';
+  // The same bytes on the wire as dmslite's records (its formatter, zongji's row as it comes).
+  const formatter = createRecordFormatter({ kinesis: { MessageFormat: 'json' }, taskResourceId: 'BENCHRAWLAT', parallelApply: false, beforeImage: null });
+  const rawlat: TableDef = { ...def, table: 'rawlat' };
+  let seq = 0;
   await createStream(env.kinesisEndpoint, stream, 1);
   const client = kinesisClient(env.kinesisEndpoint);
   const zj = newZongji(env);
@@ -184,7 +189,10 @@ async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, r
     zj.on('error', reject);
     zj.on('binlog', (e: any) => {
       if (e.getEventName() !== 'writerows') return;
-      for (const row of e.rows) queue.push({ PartitionKey: `${SCHEMA}.rawlat`, Data: Buffer.from(JSON.stringify(row)) });
+      for (const row of e.rows) {
+        const r = formatter.change('insert', rawlat, row, null, { transactionId: mysqlTransactionId(from.file, ++seq) });
+        queue.push({ PartitionKey: r.partitionKey, Data: r.data });
+      }
       void pump();
     });
     zj.start({ serverId: serverId(), filename: from.file, position: from.position });
@@ -359,7 +367,7 @@ async function main(): Promise<void> {
     // The bare latency pipeline right after (c), against kinesalite in the state (c) met (holding
     // the live phases' records: a fuller store answers more slowly), the runner idle.
     log(`raw zongji → PutRecords latency pipeline, ${fmtInt(n)} INSERTs at ${fmtInt(LATENCY_RATE)}/s`);
-    const raw = await rawLatency(env, writer, n, LATENCY_RATE);
+    const raw = await rawLatency(env, writer, n, LATENCY_RATE, itemsDef);
     await writer.end();
 
     // (a) again, as a backlog: a second task started at (a)'s first position. The live stream is
@@ -515,7 +523,7 @@ async function main(): Promise<void> {
           + `The raw figures come from the same benchmark after the tasks stopped: a bare zongji (dmslite's connection options) over `
           + `each phase's binlog range; bare PutRecords of ${fmtInt(records.length)} records of the same size (~${Math.round(avgBytes)} B) and `
           + `partition key — CDC records are keyed \`schema.table\` by default, so the sink sends them through one lane, one call in flight; `
-          + `and, for latency, a bare zongji → PutRecords pipeline (one call in flight, JSON.stringify of the row) fed by the same paced writer, `
+          + `and, for latency, a bare zongji → PutRecords pipeline (one call in flight, the row formatted by dmslite's record formatter, so the same bytes go over the wire) fed by the same paced writer, `
           + `run right after (c) against the same kinesalite (the runner idle).`,
         '',
         markdownTable(header, rowsOut),
