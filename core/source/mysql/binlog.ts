@@ -58,7 +58,7 @@ import {
 } from './connection.js';
 import type { BinlogPosition } from './positions.js';
 import { normalizeBinlogRow } from './values.js';
-import { compileRowsPlan, decodeRowsBody, readTableId, MARIADB_GTID_EVENT, ROWS_EVENT_TYPES, TABLE_MAP_EVENT, XID_EVENT, type RowsPlan } from './rows-decoder.js';
+import { compileRowsPlan, decodeRowsBody, readTableId, tableMapNames, MARIADB_GTID_EVENT, ROWS_EVENT_TYPES, TABLE_MAP_EVENT, XID_EVENT, type RowsPlan } from './rows-decoder.js';
 
 export type { BinlogPosition } from './positions.js';
 export { binlogFileNumber, parseBinlogPosition } from './positions.js';
@@ -124,6 +124,8 @@ export interface BinlogReaderStats {
   decodedCommits: number;
   /** MariaDB GTID events read by the packet hook. */
   decodedGtids: number;
+  /** Table maps and rows events of tables not captured, dropped by the packet hook undecoded. */
+  skippedEvents: number;
 }
 
 export interface BinlogReaderOptions {
@@ -268,7 +270,7 @@ class ZongjiBinlogReader implements BinlogReader {
   private readonly colCache = new WeakMap<TableDef, Map<string, ColumnDef>>();
   private readonly st: BinlogReaderStats = {
     queuedRows: 0, queuedEvents: 0, maxQueuedRowsSeen: 0, maxRowsPerEvent: 0, restarts: 0, pauses: 0, deliveredEvents: 0, paused: false,
-    decodedRowsEvents: 0, repeatedTableMaps: 0, decodedCommits: 0, decodedGtids: 0,
+    decodedRowsEvents: 0, repeatedTableMaps: 0, decodedCommits: 0, decodedGtids: 0, skippedEvents: 0,
   };
 
   constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
@@ -610,7 +612,11 @@ class ZongjiBinlogReader implements BinlogReader {
     const rt = ROWS_EVENT_TYPES[type];
     if (!rt) return false;
     const tm = this.zj?.tableMap?.[readTableId(buf, body)];
-    if (!tm) return false; // a filtered table: zongji skips it
+    if (!tm) {
+      // A table the task does not capture: zongji would decode nothing and deliver nothing either.
+      this.st.skippedEvents++;
+      return true;
+    }
     const schema = String(tm.parentSchema);
     const table = String(tm.tableName);
     let entry = this.plans.get(tm);
@@ -643,6 +649,17 @@ class ZongjiBinlogReader implements BinlogReader {
       this.active = true;
       this.inTxn = true;
       this.st.repeatedTableMaps++;
+      return true;
+    }
+    const include = this.o.includeSchema;
+    const names = include ? tableMapNames(buf, body, end) : null;
+    if (names && !include!(names.schema, names.table)) {
+      // What zongji does for a table its filter drops (binlog_event.js TableMap, sequence/binlog.js):
+      // freeze its resume position, forget the table id; nothing is delivered.
+      internals._positionFrozen = true;
+      if (this.zj?.tableMap) delete this.zj.tableMap[id];
+      this.active = true;
+      this.st.skippedEvents++;
       return true;
     }
     this.pendingTableMap = { id, body: Buffer.from(buf.subarray(body, end)) };

@@ -399,6 +399,19 @@ export const TABLE_MAP_EVENT = 0x13;
 export const XID_EVENT = 0x10;
 export const MARIADB_GTID_EVENT = 0xa2;
 
+/** Schema and table names of a TABLE_MAP event body (table id, flags, then two length-prefixed, NUL-ended names). */
+export function tableMapNames(buf: Buffer, body: number, end: number): { schema: string; table: string } | null {
+  let pos = body + 8;
+  const schemaLength = buf[pos++]!;
+  const schemaEnd = pos + schemaLength;
+  if (schemaEnd + 2 > end) return null;
+  const schema = buf.toString('utf8', pos, schemaEnd);
+  pos = schemaEnd + 1;
+  const tableLength = buf[pos++]!;
+  if (pos + tableLength > end) return null;
+  return { schema, table: buf.toString('utf8', pos, pos + tableLength) };
+}
+
 /** Table id of a ROWS or TABLE_MAP event body (6 bytes, little-endian). */
 export function readTableId(buf: Buffer, body: number): number {
   return buf.readUIntLE(body, 6);

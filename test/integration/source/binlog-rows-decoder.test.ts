@@ -82,14 +82,16 @@ for (const rowMetadata of ['FULL', 'NO_LOG'] as const) {
       await db.query('CREATE DATABASE `dec`');
       await db.query(DDL);
       await db.query(DDL_OTHER);
+      await db.query('CREATE DATABASE `skip`');
+      await db.query('CREATE TABLE skip.t (id int PRIMARY KEY, v varchar(10))');
       src = await MySqlSource.open(dmsConfig(db));
       for (const t of ['fast', 'other']) defs.set(t, (await src.describeTable('dec', t))!);
       const start = await src.binlogPosition();
       const tableDef = (s: string, t: string) => (s === 'dec' ? defs.get(t) ?? null : null);
       fastReader = src.binlogReader({ serverId: 201, onEvent: fast.onEvent, onError: fast.onError, tableDef, includeSchema: (s) => s === 'dec' });
-      slowReader = src.binlogReader({ serverId: 202, onEvent: slow.onEvent, onError: slow.onError, tableDef, zongjiDecoder: true });
+      slowReader = src.binlogReader({ serverId: 202, onEvent: slow.onEvent, onError: slow.onError, tableDef, includeSchema: (s) => s === 'dec', zongjiDecoder: true });
       const noBeforeReader = src.binlogReader({
-        serverId: 203, onEvent: noBefore.onEvent, onError: noBefore.onError, tableDef, updateBeforeImage: () => false,
+        serverId: 203, onEvent: noBefore.onEvent, onError: noBefore.onError, tableDef, includeSchema: (s) => s === 'dec', updateBeforeImage: () => false,
       });
       await fastReader.start(start);
       await slowReader.start(start);
@@ -122,6 +124,9 @@ for (const rowMetadata of ['FULL', 'NO_LOG'] as const) {
       // Partial images: MINIMAL logs the key in the before image and only changed columns after.
       await db.query(`SET SESSION binlog_row_image = 'MINIMAL'; UPDATE dec.fast SET vc = 'minimal', d2 = 1.5 WHERE id % 7 = 0; SET SESSION binlog_row_image = 'FULL'`);
       commits++;
+      // A schema neither reader captures: the hook drops its table maps and rows, zongji its filter.
+      for (let i = 0; i < 20; i++) await db.query(`INSERT INTO skip.t VALUES (${i}, 'x')`);
+      commits += 20;
       await db.query(`INSERT INTO dec.other VALUES (1, '-01:02:03.5', 'x,y', 'x'), (2, NULL, '', 'y')`);
       await db.query(`UPDATE dec.other SET v = 'z' WHERE id = 1`);
       commits += 2;
@@ -154,6 +159,8 @@ for (const rowMetadata of ['FULL', 'NO_LOG'] as const) {
       // MariaDB GTID events (one per transaction and per DDL) too.
       expect(fs.decodedGtids).toBeGreaterThanOrEqual(commits);
       expect(ss.decodedGtids).toBe(0);
+      expect(fs.skippedEvents).toBe(40);
+      expect(fast.rows().some((e) => e.schema === 'skip')).toBe(false);
     });
   });
 }
