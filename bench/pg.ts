@@ -19,9 +19,11 @@
 // 0.8× min(bare decode, bare one-lane PutRecords), runner peak RSS < 256 MB.
 //
 // Env: BENCH_ROWS, BENCH_UPDATES, BENCH_CDC_WRITERS (4), BENCH_LATENCY_RATE, BENCH_LATENCY_SECONDS,
-// BENCH_RAW_PUT (records of each bare PutRecords run, default 200,000), BENCH_NO_WRITE=1 (leave
+// BENCH_RAW_PUT (records of each bare PutRecords run, default 200,000), BENCH_LATENCY_DUMP=<csv> (each
+// change's latency), BENCH_NO_WRITE=1 (leave
 // BENCHMARKS.md alone).
 import './lib/quiet.js';
+import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { CreateReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { clientConfig, type PgEndpointConfig } from '../core/source/postgres/connection.js';
@@ -338,6 +340,12 @@ async function main(): Promise<void> {
     await stopTaskAndWait(env.dms, latArn);
     await deleteStream(env.kinesisEndpoint, 'pg-latency');
     if (latC.missing) throw new Error(`(3) ${latC.missing} records missing`);
+    if (process.env.BENCH_LATENCY_DUMP) {
+      // id, commit OK (ms since the first), commit → arrival (ms): to look at the shape of the tail.
+      const lines = ['id,commit_ms,latency_ms'];
+      for (let id = 1; id <= n; id++) lines.push(`${id},${(w.okAt[id]! - w.okAt[1]!).toFixed(2)},${(arrival[id]! - w.okAt[id]!).toFixed(2)}`);
+      writeFileSync(process.env.BENCH_LATENCY_DUMP, lines.join('\n') + '\n');
+    }
     const lat: number[] = [];
     for (let id = 1; id <= n; id++) lat.push(arrival[id]! - w.okAt[id]!);
     lat.sort((a, b) => a - b);
