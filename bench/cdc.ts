@@ -162,13 +162,13 @@ async function rawDecode(env: BenchEnv, from: BinlogPosition, to: BinlogPosition
  * meanwhile goes in the next call; records are JSON.stringify of the row) fed by the same paced
  * writer. Returns commit → arrival latencies.
  */
-async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, rate: number, def: TableDef) {
-  const stream = 'raw-latency';
+async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, rate: number, def: TableDef, live: { stream: string; reader: ShardReader }) {
+  // Into the live phases' own stream, read on from where (c) ended: the same stream and store state.
+  const stream = live.stream;
   // The same bytes on the wire as dmslite's records (its formatter, zongji's row as it comes).
   const formatter = createRecordFormatter({ kinesis: { MessageFormat: 'json' }, taskResourceId: 'BENCHRAWLAT', parallelApply: false, beforeImage: null });
   const rawlat: TableDef = { ...def, table: 'rawlat' };
   let seq = 0;
-  await createStream(env.kinesisEndpoint, stream, 1);
   const client = kinesisClient(env.kinesisEndpoint);
   const zj = newZongji(env);
   const queue: { Data: Buffer; PartitionKey: string }[] = [];
@@ -201,11 +201,9 @@ async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, r
   const deadline = Date.now() + 60_000;
   while (acked < n && Date.now() < deadline) await sleep(50);
   zj.stop();
-  const reader = new ShardReader(client, stream, (await shardIds(client, stream))[0]!);
   const arrival = new Float64Array(n + 1);
-  await collect(reader, `${SCHEMA}.rawlat`, n, { first: 1, count: n }, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; });
+  await collect(live.reader, `${SCHEMA}.rawlat`, n, { first: 1, count: n }, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; });
   client.destroy();
-  await deleteStream(env.kinesisEndpoint, stream);
   return { latencies: latencies(w.okAt, arrival, n), achievedRate: w.achievedRate };
 }
 
@@ -364,10 +362,10 @@ async function main(): Promise<void> {
     for (let id = 1; id <= n; id++) commitCost.push(w.okAt[id]! - w.sentAt[id]!);
     commitCost.sort((a, b) => a - b);
     await stopTask(arn);
-    // The bare latency pipeline right after (c), against kinesalite in the state (c) met (holding
-    // the live phases' records: a fuller store answers more slowly), the runner idle.
+    // The bare latency pipeline right after (c), into the same stream (c) wrote to, so kinesalite is in
+    // the state (c) met (a fuller store answers more slowly); the runner idle.
     log(`raw zongji → PutRecords latency pipeline, ${fmtInt(n)} INSERTs at ${fmtInt(LATENCY_RATE)}/s`);
-    const raw = await rawLatency(env, writer, n, LATENCY_RATE, itemsDef);
+    const raw = await rawLatency(env, writer, n, LATENCY_RATE, itemsDef, { stream: 'cdc-live', reader });
     await writer.end();
 
     // (a) again, as a backlog: a second task started at (a)'s first position. The live stream is
@@ -524,7 +522,7 @@ async function main(): Promise<void> {
           + `each phase's binlog range; bare PutRecords of ${fmtInt(records.length)} records of the same size (~${Math.round(avgBytes)} B) and `
           + `partition key — CDC records are keyed \`schema.table\` by default, so the sink sends them through one lane, one call in flight; `
           + `and, for latency, a bare zongji → PutRecords pipeline (one call in flight, the row formatted by dmslite's record formatter, so the same bytes go over the wire) fed by the same paced writer, `
-          + `run right after (c) against the same kinesalite (the runner idle).`,
+          + `run right after (c) into the same stream (the runner idle).`,
         '',
         markdownTable(header, rowsOut),
         '',
