@@ -235,6 +235,24 @@ interface ZongJiInternals {
 /** Header of a binlog event in a dump packet: OK marker, timestamp, type, server id, length, next position, flags. */
 const EVENT_HEADER_BYTES = 20;
 
+/** zongji keeps no executed GTID set (its option is off): its GTID bookkeeping is then what the hook redoes. */
+function zongjiTracksNoGtidSet(internals: ZongJiInternals): internals is ZongJiInternals & { options: { position?: number } } {
+  return internals._executedGtids === null && internals._seedGtidsFromStream === false && internals.options !== undefined;
+}
+
+/**
+ * What zongji does at a transaction group's start or end (XID, GTID): the previous group's GTID is
+ * settled (`pending` is the new one's), its resume position unfrozen and moved past the event.
+ * Returns the event's next position.
+ */
+function groupBoundary(internals: ZongJiInternals & { options: { position?: number } }, buf: Buffer, off: number, pending: unknown): number {
+  const nextPosition = buf.readUInt32LE(off + 14);
+  internals._pendingGtid = pending;
+  internals._positionFrozen = false;
+  if (nextPosition > 0) internals.options.position = nextPosition;
+  return nextPosition;
+}
+
 interface ResumePoint {
   file: string;
   position: number;
@@ -496,31 +514,29 @@ class ZongjiBinlogReader implements BinlogReader {
     this.enqueue(xid !== undefined ? { kind: 'commit', position, timestamp, xid } : { kind: 'commit', position, timestamp }, 1);
   }
 
-  /**
-   * Bookkeeping every rows event gets, decoded or not; false when its rows are not wanted (skipped
-   * on a restart, or a table the task does not capture).
-   */
-  private rowsEventWanted(schema: string, table: string): boolean {
+  /** Bookkeeping every rows event of a captured table gets, decoded or not; false when a restart skips it. */
+  private countRowsEvent(): boolean {
     this.inTxn = true;
     this.rowsSeenInTxn++;
     if (this.skipRemaining > 0) {
       this.skipRemaining--;
       return false;
     }
+    return true;
+  }
+
+  private included(schema: string, table: string): boolean {
     return !this.o.includeSchema || this.o.includeSchema(schema, table);
   }
 
-  private columnsOf(schema: string, table: string): { def: TableDef | null; cols: Map<string, ColumnDef> | null } {
-    const def = this.o.tableDef(schema, table);
-    let cols: Map<string, ColumnDef> | null = null;
-    if (def) {
-      cols = this.colCache.get(def) ?? null;
-      if (!cols) {
-        cols = new Map(def.columns.map((c) => [c.name, c]));
-        this.colCache.set(def, cols);
-      }
+  private columnsOf(def: TableDef | null): Map<string, ColumnDef> | null {
+    if (!def) return null;
+    let cols = this.colCache.get(def);
+    if (!cols) {
+      cols = new Map(def.columns.map((c) => [c.name, c]));
+      this.colCache.set(def, cols);
     }
-    return { def, cols };
+    return cols;
   }
 
   private onRows(
@@ -528,17 +544,13 @@ class ZongjiBinlogReader implements BinlogReader {
     e: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent,
     ts: number,
   ): void {
+    if (!this.countRowsEvent()) return;
     const tm = e.tableMap?.[e.tableId];
-    if (!tm) {
-      this.inTxn = true;
-      this.rowsSeenInTxn++;
-      if (this.skipRemaining > 0) this.skipRemaining--;
-      return;
-    }
+    if (!tm) return;
     const schema = String(tm.parentSchema);
     const table = String(tm.tableName);
-    if (!this.rowsEventWanted(schema, table)) return;
-    const { cols } = this.columnsOf(schema, table);
+    if (!this.included(schema, table)) return;
+    const cols = this.columnsOf(this.o.tableDef(schema, table));
     const rows =
       op === 'update'
         ? (e.rows as UpdateRowData[]).map((r) => ({ before: normalizeBinlogRow(cols, r.before), after: normalizeBinlogRow(cols, r.after) }))
@@ -599,13 +611,13 @@ class ZongjiBinlogReader implements BinlogReader {
 
   /** True when the packet was fully handled here. */
   private handlePacket(internals: ZongJiInternals, packet: BinlogPacketData): boolean {
+    if (this.o.zongjiDecoder) return false;
     const buf = packet.buffer;
     const off = packet.offset;
     if (buf[off] !== 0 || packet.end - off < EVENT_HEADER_BYTES + 8) return false; // EOF, error, short
     const type = buf[off + 5]!;
     const body = off + EVENT_HEADER_BYTES;
     const end = packet.end - (internals.useChecksum ? 4 : 0);
-    if (this.o.zongjiDecoder) return false;
     if (type === TABLE_MAP_EVENT) return this.repeatedTableMap(internals, buf, body, end);
     if (type === XID_EVENT) return this.xidCommit(internals, buf, off, body, end);
     if (type === MARIADB_GTID_EVENT) return this.mariadbGtid(internals, buf, off, body, end);
@@ -619,16 +631,17 @@ class ZongjiBinlogReader implements BinlogReader {
     }
     const schema = String(tm.parentSchema);
     const table = String(tm.tableName);
+    // A plan per table-map entry, made again when the task's definition of the table changes.
+    const def = this.o.tableDef(schema, table);
     let entry = this.plans.get(tm);
-    const { def, cols } = this.columnsOf(schema, table);
     if (!entry || entry.def !== def) {
-      entry = { def, plan: compileRowsPlan(tm, cols) };
+      entry = { def, plan: compileRowsPlan(tm, this.columnsOf(def)) };
       this.plans.set(tm, entry);
     }
     if (!entry.plan) return false;
     this.active = true;
     this.st.decodedRowsEvents++;
-    if (!this.rowsEventWanted(schema, table)) return true;
+    if (!this.countRowsEvent() || !this.included(schema, table)) return true;
     const skipBefore = rt.op === 'update' && this.o.updateBeforeImage !== undefined && !this.o.updateBeforeImage(schema, table);
     const rows = decodeRowsBody(buf, body, end, rt.v2, rt.op, entry.plan, skipBefore);
     this.enqueueRows(rt.op, schema, table, rows, buf.readUInt32LE(off + 1));
@@ -672,11 +685,8 @@ class ZongjiBinlogReader implements BinlogReader {
    * onZongji does. Left to zongji when it tracks executed GTID sets (this reader never asks it to).
    */
   private xidCommit(internals: ZongJiInternals, buf: Buffer, off: number, body: number, end: number): boolean {
-    if (end - body < 8 || internals._executedGtids !== null || internals._seedGtidsFromStream !== false || !internals.options) return false;
-    const nextPosition = buf.readUInt32LE(off + 14);
-    internals._pendingGtid = undefined;
-    internals._positionFrozen = false;
-    if (nextPosition > 0) internals.options.position = nextPosition;
+    if (end - body < 8 || !zongjiTracksNoGtidSet(internals)) return false;
+    const nextPosition = groupBoundary(internals, buf, off, undefined);
     internals._currentGtid = undefined;
     this.active = true;
     this.st.decodedCommits++;
@@ -690,17 +700,14 @@ class ZongjiBinlogReader implements BinlogReader {
    * opens a transaction). Same conditions as xidCommit.
    */
   private mariadbGtid(internals: ZongJiInternals, buf: Buffer, off: number, body: number, end: number): boolean {
-    if (end - body < 13 || internals._executedGtids !== null || internals._seedGtidsFromStream !== false || !internals.options) return false;
+    if (end - body < 13 || !zongjiTracksNoGtidSet(internals)) return false;
     const lo = buf.readUInt32LE(body);
     const hi = buf.readUInt32LE(body + 4);
     const seqNo = hi < 0x200000 ? hi * 4294967296 + lo : buf.readBigUInt64LE(body).toString();
     const domainId = buf.readUInt32LE(body + 8);
     const serverId = buf.readUInt32LE(off + 6);
-    internals._positionFrozen = false;
-    internals._pendingGtid = { domainId, serverId, seqNo };
+    groupBoundary(internals, buf, off, { domainId, serverId, seqNo });
     internals._currentGtid = `${domainId}-${serverId}-${seqNo}`;
-    const nextPosition = buf.readUInt32LE(off + 14);
-    if (nextPosition > 0) internals.options.position = nextPosition;
     this.active = true;
     this.st.decodedGtids++;
     if ((buf[body + 12]! & 0x01) === 0) this.inTxn = true; // FL_STANDALONE: a DDL, no transaction

@@ -311,7 +311,7 @@ export class RowImageReader {
     const uncompFractional = Math.floor(p.scale / 9);
     const compIntegral = integral - uncompIntegral * 9;
     const compFractional = p.scale - uncompFractional * 9;
-    const size = uncompIntegral * 4 + DIG2BYTES[compIntegral]! + uncompFractional * 4 + DIG2BYTES[compFractional]!;
+    const size = p.fixedSize;
     const buf = scratch;
     this.buf.copy(buf, 0, this.pos, this.pos + size);
     this.pos += size;

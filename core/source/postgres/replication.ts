@@ -41,14 +41,14 @@ export interface ReplicationHandlers {
 const HIGH_WATER = 2000;
 /** Interval of unsolicited standby status updates (PostgreSQL's wal_receiver_status_interval default). */
 const STATUS_INTERVAL_MS = 10_000;
-/**
- * Synchronous decoding before the drain lets the event loop run (see time-slice.ts): CDC applies
- * through one PutRecords call at a time, and its answer must not wait behind a decoded backlog.
- */
 
 export class ReplicationConnection {
   private client: pg.Client | null = null;
   private queue = new Fifo<Incoming>();
+  /**
+   * Synchronous decoding before the drain lets the event loop run (see time-slice.ts): CDC applies
+   * through one PutRecords call at a time, and its answer must not wait behind a decoded backlog.
+   */
   private readonly slicer = new TimeSlicer({ budgetMs: DECODE_SLICE_MS });
   private draining = false;
   private paused = false;
