@@ -8,7 +8,7 @@
 // Full load: the same rows mapped, formatted (formatter.load) and written in 1,000-row batches to
 // the same kind of sink. The sink's PutRecords client acknowledges every call on the next turn of
 // the event loop (no network): what is measured is the runner's own CPU per event and per row.
-import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import type { PutRecordsCommandInput, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { runCdc } from '../core/engine/cdc.js';
 import type { RunContext } from '../core/engine/context.js';
 import { RunState } from '../core/engine/run-state.js';
@@ -56,8 +56,8 @@ function row(id: number, qty: number): SourceRow {
 
 /** A PutRecords client that accepts every record on the next turn of the event loop. */
 const client = {
-  send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput> {
-    const n = command.input.Records!.length;
+  putRecords(input: PutRecordsCommandInput): Promise<PutRecordsCommandOutput> {
+    const n = input.Records!.length;
     return new Promise((resolve) => setImmediate(() => resolve({
       $metadata: { httpStatusCode: 200 },
       FailedRecordCount: 0,

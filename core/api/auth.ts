@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   IncompleteSignatureException,
@@ -7,6 +7,9 @@ import {
   UnrecognizedClientException,
   type AuthenticationFault,
 } from '../model/errors.js';
+import { ALGORITHM, formatAmzDate, headerValue, parseQuery, sha256Hex, signingKey, stringToSign, type SignedRequest } from '../sigv4.js';
+
+export type { SignedRequest } from '../sigv4.js';
 
 // SigV4 verification for the local edge (`npm start`) when DMSLITE_CREDENTIALS is set. Pure: the
 // caller hands in the request as received and the clock. Follows the SigV4 spec
@@ -17,14 +20,6 @@ import {
 
 export type Credentials = ReadonlyMap<string, string>;
 
-export interface SignedRequest {
-  method: string;
-  /** Path and query exactly as received (`req.url`). */
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer | string;
-}
-
 export interface Identity {
   accessKeyId: string;
   region: string;
@@ -34,7 +29,6 @@ export interface Identity {
 export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; fault: AuthenticationFault };
 
 export const MAX_SKEW_MS = 5 * 60_000;
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_PRESIGN_EXPIRES_S = 7 * 24 * 3600;
 
 /** `AK:SECRET[,AK:SECRET...]` (commas or newlines; `#` starts a comment in a file). */
@@ -66,66 +60,11 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Creden
   return creds;
 }
 
-/** RFC 3986 escaping as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
-export function escapeUri(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-function hmac(key: Buffer | string, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
-export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
-}
-
-/** The path as the AWS SDKs canonicalise it: dot segments removed, each byte escaped again. */
-function canonicalPath(rawPath: string): string {
-  const segments: string[] = [];
-  for (const seg of rawPath.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') segments.pop();
-    else segments.push(seg);
-  }
-  const path = `/${segments.join('/')}${segments.length > 0 && rawPath.endsWith('/') ? '/' : ''}`;
-  return escapeUri(path).replace(/%2F/g, '/');
-}
-
-function canonicalQuery(pairs: [string, string][]): string {
-  return pairs
-    .map(([k, v]) => [escapeUri(k), escapeUri(v)] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-}
-
-function headerValue(headers: SignedRequest['headers'], name: string): string | undefined {
-  const v = headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
-  if (v === undefined) return undefined;
-  return (Array.isArray(v) ? v : [v]).map((x) => x.trim().replace(/\s+/g, ' ')).join(',');
-}
-
 /** `20240102T030405Z` → epoch ms; NaN when malformed. */
 function parseAmzDate(s: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (!m) return NaN;
   return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-}
-
-function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
 interface Parsed {
@@ -211,26 +150,6 @@ function parseRequest(req: SignedRequest, query: [string, string][]): Parsed {
     amzDate: q.get('X-Amz-Date')!,
     expires,
   };
-}
-
-/** The SigV4 string to sign of `req` for the given parsed parameters. */
-export function stringToSign(req: SignedRequest, p: Pick<Parsed, 'date' | 'region' | 'service' | 'signedHeaders' | 'amzDate' | 'expires'>): string {
-  const qmark = req.url.indexOf('?');
-  const rawPath = qmark < 0 ? req.url : req.url.slice(0, qmark);
-  const query = parseQuery(qmark < 0 ? '' : req.url.slice(qmark + 1)).filter(([k]) => !(p.expires !== undefined && k === 'X-Amz-Signature'));
-  const headerLines = p.signedHeaders.map((h) => `${h}:${headerValue(req.headers, h) ?? ''}\n`).join('');
-  // The signed hash is always that of the body received: a declared x-amz-content-sha256 must match it.
-  const payloadHash = sha256Hex(req.body);
-  const canonical = [req.method.toUpperCase(), canonicalPath(rawPath), canonicalQuery(query), headerLines, p.signedHeaders.join(';'), payloadHash].join('\n');
-  return [ALGORITHM, p.amzDate, `${p.date}/${p.region}/${p.service}/aws4_request`, sha256Hex(canonical)].join('\n');
-}
-
-function parseQuery(qs: string): [string, string][] {
-  if (!qs) return [];
-  return qs.split('&').filter(Boolean).map((pair) => {
-    const eq = pair.indexOf('=');
-    return eq < 0 ? [decode(pair), ''] : [decode(pair.slice(0, eq)), decode(pair.slice(eq + 1))];
-  });
 }
 
 function check(req: SignedRequest, creds: Credentials, expectedService: string | undefined, now: number): Identity {

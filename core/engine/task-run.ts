@@ -10,6 +10,7 @@ import { effectiveSettings } from '../settings/index.js';
 import { createKinesisClient, parseStreamArn } from '../sink/kinesis/client.js';
 import { createKinesisSink, type KinesisSink, type RecordSink } from '../sink/kinesis/sink.js';
 import { parallelLoadSinkOptions } from '../sink/kinesis/parallel-load.js';
+import { leanPutRecords, type LeanPutRecordsClient } from '../sink/kinesis/put-records.js';
 import type { Source } from '../source/contract.js';
 import { runCdc } from './cdc.js';
 import { TaskFailure, retain, type RunContext, type RunOutcome, type TaskRunEnv } from './context.js';
@@ -23,6 +24,7 @@ export { TaskFailure, type RunContext, type RunOutcome, type TaskRunEnv } from '
 
 export async function executeTask(env: TaskRunEnv, state: RunState, signal: AbortSignal): Promise<RunOutcome> {
   let client: KinesisClient | undefined;
+  let puts: LeanPutRecordsClient | undefined;
   let sink: KinesisSink | undefined;
   let changeSink: KinesisSink | undefined;
   let reloader: { stop(): Promise<void> } | undefined;
@@ -35,8 +37,9 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     if (!stream) throw new TaskFailure(`Invalid Kinesis StreamArn ${env.kinesis.StreamArn}`);
     client = createKinesisClient({ endpoint: env.kinesisEndpoint, region: stream.region });
     await checkStream(client, stream.streamName, env.kinesis.StreamArn);
-    sink = createKinesisSink({ client, streamName: stream.streamName });
-    changeSink = createKinesisSink({ client, streamName: stream.streamName, maxInFlight: Math.max(1, settings.parallelApplyThreads) });
+    puts = leanPutRecords(client);
+    sink = createKinesisSink({ client: puts, streamName: stream.streamName });
+    changeSink = createKinesisSink({ client: puts, streamName: stream.streamName, maxInFlight: Math.max(1, settings.parallelApplyThreads) });
     const formatter = createRecordFormatter({
       kinesis: env.kinesis,
       taskResourceId: env.task.ReplicationTaskArn.split(':').pop()!,
@@ -50,7 +53,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
       throw new TaskFailure(`Cannot connect to the ${env.source.engineName} source endpoint ${env.source.host}:${env.source.port}: ${(e as Error).message}`);
     }
     const tableSinkOptions = parallelLoadSinkOptions(settings);
-    const kinesis = client;
+    const kinesis = puts;
     const tableSink = tableSinkOptions ? (): RecordSink => createKinesisSink({ client: kinesis, streamName: stream.streamName, ...tableSinkOptions }) : undefined;
     ctx = { env, state, settings, mappings, formatter, sink, changeSink, source, signal, now: env.now, log: env.log ?? NO_TASK_LOG, ...(tableSink ? { tableSink } : {}) };
     let plans = await discoverTables(ctx);
@@ -117,6 +120,7 @@ export async function executeTask(env: TaskRunEnv, state: RunState, signal: Abor
     await reloader?.stop().catch(() => undefined);
     await sink?.close().catch(() => undefined);
     await changeSink?.close().catch(() => undefined);
+    puts?.destroy();
     client?.destroy();
     await (ctx?.source ?? source)?.close().catch(() => undefined);
   }

@@ -11,8 +11,8 @@ export {
   type KinesisSink,
   type KinesisSinkOptions,
   type KinesisSinkStats,
-  type PutRecordsClient,
 } from './sink.js';
+export { leanPutRecords, sdkPutRecords, type PutRecordsClient, type LeanPutRecordsClient } from './put-records.js';
 export {
   createKinesisClient,
   parseStreamArn,

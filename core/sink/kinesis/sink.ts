@@ -22,7 +22,7 @@
 // Retries are logged with their reason (Powertools' `reason` key; `message` is reserved), at most
 // once per `retryLogIntervalMs`, the line counting the retries since the previous one.
 
-import { PutRecordsCommand, type PutRecordsCommandOutput, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import type { PutRecordsCommandOutput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import {
   InvalidPartitionKeyError,
   KinesisSinkError,
@@ -33,6 +33,7 @@ import {
   type RejectedRecord,
 } from './errors.js';
 import { Fifo } from '../../fifo.js';
+import type { PutRecordsClient } from './put-records.js';
 import { logger as defaultLogger } from '../../logger.js';
 
 /** The sink's input: one Kinesis record. */
@@ -73,12 +74,9 @@ export interface KinesisSink extends RecordSink {
   stats(): KinesisSinkStats;
 }
 
-/** What the sink needs of a KinesisClient (lets tests pass a fake). */
-export interface PutRecordsClient {
-  send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput>;
-}
 
 export interface KinesisSinkOptions {
+  /** leanPutRecords(kinesisClient) in the engine; a fake in tests. */
   client: PutRecordsClient;
   streamName: string;
   /** PutRecords calls in flight at once = number of partition-key lanes (default 4). */
@@ -390,10 +388,10 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
     stats.recordsSent += batch.length;
     let out: PutRecordsCommandOutput;
     try {
-      out = await client.send(new PutRecordsCommand({
+      out = await client.putRecords({
         StreamName: streamName,
         Records: batch.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })),
-      }));
+      });
     } catch (err) {
       return callFailed(lane, batch, err);
     }

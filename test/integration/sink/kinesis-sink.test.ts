@@ -1,10 +1,11 @@
 // The Kinesis sink against real emulators: kinesalite (behind a fault-injecting proxy)
 // and kinesis-mock. No timed assertions; timeouts are only there to stop a hang.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   createKinesisClient,
   createKinesisSink,
+  leanPutRecords,
   StreamNotFoundError,
   type KinesisRecord,
 } from '../../../core/sink/kinesis/index.js';
@@ -63,9 +64,10 @@ describe('Kinesis sink on kinesalite', () => {
     await createStream(kinesalite.endpoint, stream, 4);
     const proxy = await startFaultyKinesisProxy(kinesalite.endpoint, { failRatio: 0.3, failCallRatio: 0.02, seed: 20240501 });
     const client = createKinesisClient({ endpoint: proxy.endpoint, region: REGION });
+    const puts = leanPutRecords(client);
     try {
       // A short back-off base keeps the test quick; the retry logic is the same.
-      const sink = createKinesisSink({ client, streamName: stream, baseDelayMs: 10 });
+      const sink = createKinesisSink({ client: puts, streamName: stream, baseDelayMs: 10 });
       const records = makeRecords(20_000, 50);
       const writes: Promise<void>[] = [];
       for (let i = 0; i < records.length; i += 1000) writes.push(sink.write(records.slice(i, i + 1000)));
@@ -74,6 +76,7 @@ describe('Kinesis sink on kinesalite', () => {
 
       const stats = sink.stats();
       expect(stats.recordsAcknowledged).toBe(20_000);
+      expect(puts.leanCalls).toBeGreaterThanOrEqual(stats.putRecordsCalls - 4); // only the first call of each of the 4 lanes went through the SDK
       expect(stats.buffered).toBe(0);
       // every injected entry failure was seen through FailedRecordCount/ErrorCode and retried
       expect(proxy.stats.injectedEntryFailures).toBeGreaterThan(1000);
@@ -90,6 +93,7 @@ describe('Kinesis sink on kinesalite', () => {
         expect(order, key).toEqual(expected);
       }
     } finally {
+      puts.destroy();
       client.destroy();
       await proxy.stop();
     }
@@ -99,8 +103,9 @@ describe('Kinesis sink on kinesalite', () => {
     const stream = 'sink-clean';
     await createStream(kinesalite.endpoint, stream, 2);
     const client = createKinesisClient({ endpoint: kinesalite.endpoint, region: REGION });
+    const puts = leanPutRecords(client);
     try {
-      const sink = createKinesisSink({ client, streamName: stream });
+      const sink = createKinesisSink({ client: puts, streamName: stream });
       const records = makeRecords(5_000, 7);
       await sink.write(records);
       const stored = await readAllRecords(kinesalite.endpoint, stream);
@@ -112,14 +117,16 @@ describe('Kinesis sink on kinesalite', () => {
         expect(got, key).toEqual(want);
       }
     } finally {
+      puts.destroy();
       client.destroy();
     }
   }, 120_000);
 
   it('fails fast with a clear error when the stream does not exist', async () => {
     const client: KinesisClient = createKinesisClient({ endpoint: kinesalite.endpoint, region: REGION });
+    const puts = leanPutRecords(client);
     try {
-      const sink = createKinesisSink({ client, streamName: 'no-such-stream' });
+      const sink = createKinesisSink({ client: puts, streamName: 'no-such-stream' });
       let caught: unknown;
       try {
         await sink.write([{ partitionKey: 'k', data: Buffer.from('x') }]);
@@ -131,6 +138,34 @@ describe('Kinesis sink on kinesalite', () => {
       expect(sink.stats().putRecordsCalls).toBe(1); // not retried
       await expect(sink.flush()).rejects.toBe(caught);
     } finally {
+      puts.destroy();
+      client.destroy();
+    }
+  }, 60_000);
+  it('fails with StreamNotFoundError when the stream goes away under a running sink (signed calls past the first)', async () => {
+    const stream = 'sink-deleted';
+    await createStream(kinesalite.endpoint, stream, 1);
+    const client = createKinesisClient({ endpoint: kinesalite.endpoint, region: REGION });
+    const puts = leanPutRecords(client);
+    try {
+      const sink = createKinesisSink({ client: puts, streamName: stream });
+      for (let i = 0; i < 3; i++) await sink.write(makeRecords(10, 2));
+      expect(puts.leanCalls).toBeGreaterThanOrEqual(2);
+      expect(await readAllRecords(kinesalite.endpoint, stream)).toHaveLength(30);
+      await client.send(new DeleteStreamCommand({ StreamName: stream }));
+      const gone = Date.now() + 30_000;
+      let caught: unknown;
+      while (!caught && Date.now() < gone) {
+        try {
+          await sink.write(makeRecords(1, 1));
+        } catch (e) {
+          caught = e;
+        }
+      }
+      expect(caught).toBeInstanceOf(StreamNotFoundError);
+      expect((caught as Error).message).toContain(`Kinesis stream '${stream}' was not found`);
+    } finally {
+      puts.destroy();
       client.destroy();
     }
   }, 60_000);
@@ -151,8 +186,9 @@ describe('Kinesis sink on kinesis-mock', () => {
     const stream = 'sink-mock';
     await createStream(mock.endpoint, stream, 2);
     const client = createKinesisClient({ endpoint: mock.endpoint, region: REGION });
+    const puts = leanPutRecords(client);
     try {
-      const sink = createKinesisSink({ client, streamName: stream });
+      const sink = createKinesisSink({ client: puts, streamName: stream });
       const records = makeRecords(40, 4);
       // one record per write, as CDC does for single-row transactions
       await Promise.all(records.slice(0, 20).map((r) => sink.write([r])));
@@ -166,6 +202,7 @@ describe('Kinesis sink on kinesis-mock', () => {
         expect(got, key).toEqual(records.filter((r) => r.partitionKey === key).map((r) => r.data.toString()));
       }
     } finally {
+      puts.destroy();
       client.destroy();
     }
   }, 180_000);

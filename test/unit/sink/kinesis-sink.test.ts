@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { PutRecordsCommand, PutRecordsCommandOutput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import type { PutRecordsCommandInput, PutRecordsCommandOutput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import {
   createKinesisSink,
   InvalidPartitionKeyError,
@@ -32,9 +32,8 @@ function fakeClient(respond: Responder = (call) => call.map(ok)) {
   return {
     calls,
     stored,
-    async send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput> {
-      const input = command.input;
-      const call = input.Records!.map((r) => ({
+    async putRecords(input: PutRecordsCommandInput): Promise<PutRecordsCommandOutput> {
+            const call = input.Records!.map((r) => ({
         key: r.PartitionKey!,
         data: Buffer.from(r.Data!).toString('utf8'),
         size: r.Data!.length + Buffer.byteLength(r.PartitionKey!),

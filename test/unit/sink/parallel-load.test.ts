@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import type { PutRecordsCommandInput, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { createKinesisSink, parallelLoadSinkOptions, partitionKeyHash } from '../../../core/sink/kinesis/index.js';
 
 describe('parallelLoadSinkOptions', () => {
@@ -23,8 +23,8 @@ describe('a table sink with ParallelLoadThreads lanes', () => {
     let maxInFlight = 0;
     const calls: { key: string; data: string }[][] = [];
     const client = {
-      async send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput> {
-        const call = command.input.Records!.map((r) => ({ key: r.PartitionKey!, data: Buffer.from(r.Data!).toString() }));
+      async putRecords(input: PutRecordsCommandInput): Promise<PutRecordsCommandOutput> {
+        const call = input.Records!.map((r) => ({ key: r.PartitionKey!, data: Buffer.from(r.Data!).toString() }));
         calls.push(call);
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
