@@ -128,9 +128,14 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   const checkStop = () => {
     if (handler.stopReason || handler.failure || ledger.failure !== undefined) stopNow.abort();
   };
-  // Synchronous unless the handler or the back-pressure has to wait: no promise per event.
+  // Synchronous unless the handler or the back-pressure has to wait: no promise per event; the two
+  // signals read once each through a flag (AbortSignal.aborted is a checked getter).
+  let stopped = ctx.signal.aborted;
+  const onStop = () => { stopped = true; };
+  ctx.signal.addEventListener('abort', onStop, { once: true });
+  stopNow.signal.addEventListener('abort', onStop, { once: true });
   const onEvent = (e: ChangeEvent): Promise<void> | void => {
-    if (ctx.signal.aborted || stopNow.signal.aborted) return;
+    if (stopped) return;
     delivered++;
     const handled = handler.handle(e);
     if (handled) return handled.then(afterEvent);

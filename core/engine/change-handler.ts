@@ -136,6 +136,7 @@ export class ChangeEventHandler {
     let c = txn.counts.get(key);
     if (!c) txn.counts.set(key, (c = { inserts: 0, updates: 0, deletes: 0, ddls: 0 }));
     const { plan } = t;
+    const details = this.o.formatter.transactionDetails;
     const records: KinesisRecord[] = [];
     for (let i = 0; i < e.rows.length; i++) {
       const { before, after } = e.rows[i]!;
@@ -156,7 +157,8 @@ export class ChangeEventHandler {
         transactionId: txn.id,
         transactionRecordId: txn.record,
         commitTimestamp: e.timestamp,
-        streamPosition: e.streamPosition(i),
+        // Rendered only when the records carry it (IncludeTransactionDetails).
+        streamPosition: details ? e.streamPosition(i) : null,
       };
       if (this.prevId !== null) {
         info.prevTransactionId = this.prevId;

@@ -147,15 +147,16 @@ export class CheckpointLedger {
       return tail.promise;
     }
     const entry: Entry = { promise: Promise.resolve(), settled: false, records: records.length, ...extra };
-    const settle = () => {
-      entry.settled = true;
-      this.drain();
-    };
-    entry.promise = (records.length ? this.o.sink.write(records) : Promise.resolve()).then(settle, (e: unknown) => {
-      if (e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError) this.o.onRefused?.(e);
-      else entry.error = e;
-      settle();
-    });
+    // Inline callbacks, not named closures: under tsx/esbuild's keepNames each named closure costs a
+    // defineProperty per entry (2 µs an event in bench:cdc-engine's profile).
+    entry.promise = (records.length ? this.o.sink.write(records) : Promise.resolve()).then(
+      () => this.acknowledged(entry),
+      (e: unknown) => {
+        if (e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError) this.o.onRefused?.(e);
+        else entry.error = e;
+        this.acknowledged(entry);
+      },
+    );
     this.entries.push(entry);
     this.unacked += records.length;
     return entry.promise;
@@ -185,18 +186,23 @@ export class CheckpointLedger {
     const b = this.batch;
     if (!b) return;
     this.batch = null;
-    const settle = () => {
-      b.settled = true;
-      this.drain();
-      b.done();
-    };
-    if (b.list.length === 0) return settle();
-    this.o.sink.write(b.list).then(settle, (e: unknown) => {
-      if (e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError) this.o.onRefused?.(e);
-      else b.error = e;
-      settle();
-    });
+    if (b.list.length === 0) return this.acknowledged(b);
+    this.o.sink.write(b.list).then(
+      () => this.acknowledged(b),
+      (e: unknown) => {
+        if (e instanceof RecordTooLargeError || e instanceof InvalidPartitionKeyError) this.o.onRefused?.(e);
+        else b.error = e;
+        this.acknowledged(b);
+      },
+    );
   };
+
+  /** An entry's records are all acknowledged (or refused): the checkpoint moves past what it can. */
+  private acknowledged(entry: Entry | OpenBatch): void {
+    entry.settled = true;
+    this.drain();
+    if ('done' in entry) entry.done();
+  }
 
   /** Moves the checkpoint past every acknowledged entry at the head. */
   private drain(): void {

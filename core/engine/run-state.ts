@@ -49,10 +49,15 @@ export class RunState {
 
   /** Applies a change to one table's statistics and marks it for the next persist. */
   update(schema: string, table: string, now: number, fn: (s: TableStatsDoc) => void): void {
-    const s = this.table(schema, table, now);
+    const key = tableKey(schema, table);
+    let s = this.tables.get(key);
+    if (!s) {
+      s = newTableStats(schema, table, now);
+      this.tables.set(key, s);
+    }
     fn(s);
     s.LastUpdateTime = now;
-    this.dirty.add(tableKey(schema, table));
+    this.dirty.add(key);
   }
 
   setFullLoadTables(count: number): void {

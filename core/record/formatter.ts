@@ -122,6 +122,8 @@ export interface RecordFormatter {
   change(op: DataOperation, table: TableDef, row: SourceRow, before: SourceRow | null, txn: TransactionInfo): KinesisRecord;
   /** Control record for a table, or for the task itself when `table` is null. */
   control(op: ControlOperation, table: TableDef | null): KinesisRecord;
+  /** IncludeTransactionDetails: whether change() writes the TransactionInfo beyond the transaction id. */
+  readonly transactionDetails: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -129,20 +131,32 @@ export interface RecordFormatter {
 
 /** MySQL DMS transaction id: (binlog file number << 32) | byte offset. */
 export function mysqlTransactionId(binlogFileName: string, position: number): bigint {
+  checkPosition(position);
+  return binlogFile(binlogFileName).high | BigInt(position);
+}
+
+/** mysqlTransactionId in decimal, without BigInt while Number is exact (file numbers below 2^21). */
+export function mysqlTransactionIdText(binlogFileName: string, position: number): string {
+  checkPosition(position);
+  const f = binlogFile(binlogFileName);
+  return f.number < 0x200000 ? String(f.number * 0x1_0000_0000 + position) : (f.high | BigInt(position)).toString();
+}
+
+function checkPosition(position: number): void {
   if (!Number.isInteger(position) || position < 0 || position > 0xffffffff) {
     throw new RangeError(`binlog position out of range: ${position}`);
   }
-  return fileHighBits(binlogFileName) | BigInt(position);
 }
 
-/** The file number shifted into the high bits, for the last file seen (one file holds many transactions). */
-let lastFile: { name: string; high: bigint } | null = null;
-function fileHighBits(binlogFileName: string): bigint {
-  if (lastFile?.name === binlogFileName) return lastFile.high;
+/** The file number, and shifted into the high bits, for the last file seen (one file holds many transactions). */
+let lastFile: { name: string; high: bigint; number: number } | null = null;
+function binlogFile(binlogFileName: string): { high: bigint; number: number } {
+  if (lastFile?.name === binlogFileName) return lastFile;
   const m = /(\d+)$/.exec(binlogFileName);
   if (!m) throw new Error(`binlog file name without a sequence number: ${binlogFileName}`);
-  lastFile = { name: binlogFileName, high: BigInt(m[1]!) << 32n };
-  return lastFile.high;
+  const high = BigInt(m[1]!) << 32n;
+  lastFile = { name: binlogFileName, high, number: Number(BigInt(m[1]!)) };
+  return lastFile;
 }
 
 export interface MysqlStreamPositionParts {
@@ -440,7 +454,7 @@ export function createRecordFormatter(options: RecordFormatterOptions): RecordFo
     return { partitionKey: key, data: assemble(body + KEY_META + meta) };
   }
 
-  return { load, change, control };
+  return { load, change, control, transactionDetails: includeTxn };
 }
 
 /** The `table-def` object of a control record. */

@@ -3,7 +3,7 @@
 // strings (reference §12).
 import { InvalidParameterValueException } from '../../model/errors.js';
 import { parseUtcTime } from '../../model/positions.js';
-import { mysqlTransactionId } from '../../record/formatter.js';
+import { mysqlTransactionIdText } from '../../record/formatter.js';
 import type { SourcePosition, SourcePositions } from '../contract.js';
 
 export interface BinlogPosition {
@@ -85,7 +85,7 @@ export const mysqlPositions: SourcePositions = {
   /** AWS's shape, e.g. `checkpoint:V1#27#mysql-bin-changelog.157832:1975:-1:2002:677883278264080:mysql-bin-changelog.157832:1876#0#0#*#0#93`. */
   formatCheckpoint(position, seq, transactionId) {
     const p = toBinlogPosition(position);
-    const id = transactionId ?? mysqlTransactionId(p.file, p.position).toString();
+    const id = transactionId ?? mysqlTransactionIdText(p.file, p.position);
     return `checkpoint:V1#${seq}#${p.file}:${p.position}:-1:${p.position}:${id}:${p.file}:${p.position}#0#0#*#0#0`;
   },
 };

@@ -3,7 +3,7 @@
 // connection per snapshot, one zongji reader per change stream.
 import type { SourceEndpointConnection } from '../../model/endpoint-connection.js';
 import type { SourceRow, TableDef } from '../../model/table.js';
-import { mysqlStreamPositions, mysqlTransactionId } from '../../record/formatter.js';
+import { mysqlStreamPositions, mysqlTransactionIdText } from '../../record/formatter.js';
 import type {
   ChangeStream,
   ChangeStreamOptions,
@@ -245,12 +245,12 @@ export function binlogToChangeEvents(onEvent: ChangeStreamOptions['onEvent']): (
       case 'rows': {
         const p = e.position;
         if (!txn || txn.position !== p.position || txn.file !== p.file) {
-          const id = mysqlTransactionId(p.file, p.position);
+          const id = mysqlTransactionIdText(p.file, p.position);
           txn = {
             file: p.file,
             position: p.position,
             serialised: formatBinlogPosition(p),
-            meta: { transactionId: id.toString(), commitTimestamp: e.timestamp },
+            meta: { transactionId: id, commitTimestamp: e.timestamp },
             // The layout AWS's examples show (core/record/README.md); event offsets are those of the
             // transaction start, which is what this reader knows of each row event.
             streamPosition: mysqlStreamPositions({ binlogFile: p.file, eventPosition: p.position, nextPosition: p.position, transactionId: id, tableMapPosition: p.position }),
@@ -262,7 +262,7 @@ export function binlogToChangeEvents(onEvent: ChangeStreamOptions['onEvent']): (
       }
       case 'commit': {
         const position = formatBinlogPosition(e.position);
-        const transaction = txn?.meta ?? { transactionId: mysqlTransactionId(e.position.file, e.position.position).toString(), commitTimestamp: e.timestamp };
+        const transaction = txn?.meta ?? { transactionId: mysqlTransactionIdText(e.position.file, e.position.position), commitTimestamp: e.timestamp };
         txn = null;
         return onEvent({ kind: 'commit', position, transaction, timestamp: e.timestamp });
       }

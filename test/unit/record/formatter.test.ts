@@ -7,6 +7,7 @@ import {
   formatCommitTimestamp,
   mysqlStreamPosition,
   mysqlTransactionId,
+  mysqlTransactionIdText,
   type KinesisSettings,
   type RecordFormatterOptions,
 } from '../../../core/record/index.js';
@@ -520,6 +521,14 @@ describe('CDC rows', () => {
       transactionId: id, prevTransactionId: '17179869187999999999',
     });
     expect(text(r)).toContain(`"transaction-id":${id.toString()},"prev-transaction-id":17179869187999999999}`);
+  });
+
+  it('mysqlTransactionIdText is mysqlTransactionId in decimal, below and beyond 2^53', () => {
+    for (const [file, pos] of [['mysql-bin.000001', 4], ['mysql-bin-changelog.002171', 36912135], ['mysql-bin.2097151', 4294967295], ['mysql-bin.2097152', 0], ['mysql-bin-changelog.4000000', 4294967295], ['mysql-bin.000001', 7]] as const) {
+      expect(mysqlTransactionIdText(file, pos)).toBe(mysqlTransactionId(file, pos).toString());
+    }
+    expect(() => mysqlTransactionIdText('mysql-bin.000001', -1)).toThrow(RangeError);
+    expect(() => mysqlTransactionIdText('nofile', 4)).toThrow(/sequence number/);
   });
 
   it('rejects unsafe numeric and non-numeric transaction ids', () => {
