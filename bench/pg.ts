@@ -12,7 +12,8 @@
 //       bare PutRecords of records of the same size and partition key through one lane (CDC applies
 //       through one ordered lane unless ParallelApplyThreads);
 //   (3) commit → Kinesis latency of single-row INSERTs paced at BENCH_LATENCY_RATE/s (1,000) for
-//       BENCH_LATENCY_SECONDS (10) through a running cdc task;
+//       BENCH_LATENCY_SECONDS (10) through a running cdc task, and the same number of records of the
+//       same size sent straight to the same stream at the same pace (the emulator's own share);
 //   and the runner's peak RSS (VmHWM) over all of it.
 //
 // Targets (those of the MySQL benchmarks): full load ≥ 0.9× the sink when sink-bound, CDC replay ≥
@@ -37,6 +38,8 @@ import { createInstance, createKinesisTarget, createPostgresSource, selectionMap
 import { startPostgres, type Postgres } from '../test/support/postgres.js';
 import { startTask, stopTaskAndWait, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
 import { log, startBenchServices, startRunnerProcess, waitApplied, type RunnerProcess } from './lib/env.js';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { leanPutRecords } from '../core/sink/kinesis/put-records.js';
 import { collect, createStream, deleteStream, kinesisClient, rawPutRecords, readWholeStream, shardIds, ShardReader } from './lib/kinesis.js';
 import { meterCpu } from './lib/proc.js';
 import { fmtInt, fmtMs, fmtRate, fmtRatio, machine, machineLine, markdownTable, median, percentile, textTable, writeSection, type Row } from './lib/report.js';
@@ -192,6 +195,48 @@ async function pacedInserts(db: Postgres, n: number, rate: number) {
   return { okAt, achievedRate: n / ((okAt[n]! - t0) / 1000) };
 }
 
+/**
+ * Kinesis's own share of the latency: records of `size` bytes made at the same pace as (3)'s commits
+ * and sent as dmslite's sink sends them (PutRecords signed directly, one call in flight, what queued
+ * meanwhile in the next), into (3)'s stream right after it. No database, no decoding: what is left
+ * is the emulator's answer time, its pauses (kinesalite's garbage collection) included.
+ */
+async function kinesisFloor(kc: KinesisClient, stream: string, reader: ShardReader, n: number, rate: number, size: number): Promise<number[]> {
+  const puts = leanPutRecords(kc);
+  await puts.putRecords({ StreamName: stream, Records: [{ PartitionKey: 'floor-warmup', Data: Buffer.from('{}') }] });
+  const madeAt = new Float64Array(n + 1);
+  const queue: { Data: Buffer; PartitionKey: string }[] = [];
+  let busy = false;
+  let acked = 0;
+  const pump = async (): Promise<void> => {
+    if (busy || queue.length === 0) return;
+    busy = true;
+    const batch = queue.splice(0, 500);
+    await puts.putRecords({ StreamName: stream, Records: batch });
+    acked += batch.length;
+    busy = false;
+    void pump();
+  };
+  const pad = 'x'.repeat(Math.max(0, size - 40));
+  const t0 = nowMs();
+  for (let id = 1; id <= n; id++) {
+    const wait = t0 + (id - 1) * (1000 / rate) - nowMs();
+    if (wait >= 1) await sleep(Math.floor(wait));
+    madeAt[id] = nowMs();
+    queue.push({ PartitionKey: 'floor', Data: Buffer.from(`{"data":{"id":${id},"pad":"${pad}"}}`) });
+    void pump();
+  }
+  const deadline = Date.now() + 60_000;
+  while (acked < n && Date.now() < deadline) await sleep(20);
+  puts.destroy();
+  const arrival = new Float64Array(n + 1);
+  const c = await collect(reader, 'floor', n, { first: 1, count: n }, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; });
+  if (c.missing) throw new Error(`Kinesis floor: ${c.missing} records missing`);
+  const out: number[] = [];
+  for (let id = 1; id <= n; id++) out.push(arrival[id]! - madeAt[id]!);
+  return out.sort((a, b) => a - b);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   log('starting PostgreSQL, DynamoDB Local, kinesalite and the API');
@@ -335,9 +380,12 @@ async function main(): Promise<void> {
     const latCpu = meterCpu(pids);
     const w = await pacedInserts(db, n, LATENCY_RATE);
     const arrival = new Float64Array(n + 1);
-    const latC = await collect(latReader, 'public.lat', n, { first: 1, count: n }, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; }, 600_000);
+    let latBytes = 0;
+    const latC = await collect(latReader, 'public.lat', n, { first: 1, count: n }, (r, id) => { latBytes += r.data.length; if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; }, 600_000);
     const latCpuUsed = latCpu.stop();
     await stopTaskAndWait(env.dms, latArn);
+    log(`(3) Kinesis floor: ${fmtInt(n)} records at ${fmtInt(LATENCY_RATE)}/s straight into the same stream`);
+    const floor = await kinesisFloor(kc, 'pg-latency', latReader, n, LATENCY_RATE, Math.round(latBytes / Math.max(1, latC.n)));
     await deleteStream(env.kinesisEndpoint, 'pg-latency');
     if (latC.missing) throw new Error(`(3) ${latC.missing} records missing`);
     if (process.env.BENCH_LATENCY_DUMP) {
@@ -387,6 +435,7 @@ async function main(): Promise<void> {
       [`(3) commit → Kinesis at ${fmtInt(LATENCY_RATE)} commits/s, p50 / p99`, `${fmtMs(percentile(lat, 50))} / ${fmtMs(percentile(lat, 99))}`, `≤ ${P50_TARGET_MS} / ${P99_TARGET_MS} ms`],
       ['  achieved commit rate; max', `${fmtRate(w.achievedRate)}; ${fmtMs(lat[lat.length - 1]!)}`, ''],
       ['  CPU s: runner / kinesalite', cpu(latCpuUsed), ''],
+      ['  Kinesis floor: same pace, records sent straight, p50 / p99; max', `${fmtMs(percentile(floor, 50))} / ${fmtMs(percentile(floor, 99))}; ${fmtMs(floor[floor.length - 1]!)}`, ''],
       ['runner peak RSS (VmHWM)', `${peak.toFixed(0)} MiB`, `< ${MEMORY_TARGET_MB} MB`],
     ];
     const totalSeconds = (performance.now() - started) / 1000;
@@ -422,7 +471,8 @@ async function main(): Promise<void> {
           + `decode of the same WAL range (\`pg_logical_slot_peek_changes\`, dmslite's test_decoding options, every row fetched) and bare PutRecords `
           + `of records of the same size and partition key, one call in flight (CDC applies through one ordered lane), right before the replay and again at the end (the mean; kinesalite slows down after large deletions). `
           + `(3) single-row INSERTs paced at ${fmtInt(LATENCY_RATE)}/s for ${LATENCY_SECONDS} s through a running cdc task: commit OK at the writer → `
-          + `kinesalite's ApproximateArrivalTimestamp. CPU seconds are per process over each phase.`,
+          + `kinesalite's ApproximateArrivalTimestamp; then, into the same stream, as many records of the same size made at the same pace `
+          + `and sent the way dmslite's sink sends them, without a database or a decoder: the Kinesis floor (kinesalite's answer time and its garbage-collection pauses). CPU seconds are per process over each phase.`,
         '',
         markdownTable(header, rowsOut),
         '',

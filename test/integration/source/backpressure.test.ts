@@ -43,6 +43,9 @@ describe('binlog back-pressure', { timeout: 50_000 }, () => {
         pending.shift();
         // wait until the queue overflowed and the reader paused zongji (or the reader was stopped)
         while (!reader.stats().paused && !stopped) await new Promise((r) => setTimeout(r, 2));
+        // Restart mode: hold on past maxPauseMs, so the reader's pause timer (set when it paused, so it
+        // fires first) turns this pause into a stop even on a loaded machine.
+        if (maxPauseMs !== undefined) await new Promise((r) => setTimeout(r, maxPauseMs + 5));
       }
       if (e.kind === 'rows') {
         for (const r of e.rows) ids.push(r.after!.id as number);
