@@ -33,7 +33,7 @@ import { createRecordFormatter, mysqlTransactionId } from '../core/record/format
 import { createKinesisTarget, createInstance, createMySqlSource, selectionMappings } from '../test/support/dms.js';
 import { startTask, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
 import { log, READY_TIMEOUT_MS, startBenchEnv, startRunnerProcess, waitApplied, type BenchEnv, type RunnerProcess } from './lib/env.js';
-import { collect, createStream, deleteStream, kinesisClient, rawPutRecords, shardIds, ShardReader, type Collected } from './lib/kinesis.js';
+import { collect, createStream, deleteStream, kinesisClient, oneLane, rawPutRecords, shardIds, ShardReader, type Collected } from './lib/kinesis.js';
 import { mariadbPid, meterCpu } from './lib/proc.js';
 import { fmtInt, fmtMs, fmtRate, fmtRatio, machine, machineLine, markdownTable, percentile, textTable, writeSection, type Row } from './lib/report.js';
 
@@ -171,18 +171,7 @@ async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, r
   let seq = 0;
   const client = kinesisClient(env.kinesisEndpoint);
   const zj = newZongji(env);
-  const queue: { Data: Buffer; PartitionKey: string }[] = [];
-  let busy = false;
-  let acked = 0;
-  const pump = async () => {
-    if (busy || queue.length === 0) return;
-    busy = true;
-    const batch = queue.splice(0, 500);
-    await client.send(new PutRecordsCommand({ StreamName: stream, Records: batch }));
-    acked += batch.length;
-    busy = false;
-    void pump();
-  };
+  const lane = oneLane((records) => client.send(new PutRecordsCommand({ StreamName: stream, Records: records })));
   const from = await binlogPos(env);
   await new Promise<void>((resolve, reject) => {
     zj.on('ready', () => resolve());
@@ -191,15 +180,13 @@ async function rawLatency(env: BenchEnv, writer: mysqlp.Connection, n: number, r
       if (e.getEventName() !== 'writerows') return;
       for (const row of e.rows) {
         const r = formatter.change('insert', rawlat, row, null, { transactionId: mysqlTransactionId(from.file, ++seq) });
-        queue.push({ PartitionKey: r.partitionKey, Data: r.data });
+        lane.push({ PartitionKey: r.partitionKey, Data: r.data });
       }
-      void pump();
     });
     zj.start({ serverId: serverId(), filename: from.file, position: from.position });
   });
   const w = await pacedInserts(writer, 'rawlat', n, rate);
-  const deadline = Date.now() + 60_000;
-  while (acked < n && Date.now() < deadline) await sleep(50);
+  await lane.acknowledged(n, 60_000);
   zj.stop();
   const arrival = new Float64Array(n + 1);
   await collect(live.reader, `${SCHEMA}.rawlat`, n, { first: 1, count: n }, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; });

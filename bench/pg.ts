@@ -40,7 +40,7 @@ import { startTask, stopTaskAndWait, tableStatistics, waitForStatus } from '../t
 import { log, startBenchServices, startRunnerProcess, waitApplied, type RunnerProcess } from './lib/env.js';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { leanPutRecords } from '../core/sink/kinesis/put-records.js';
-import { collect, createStream, deleteStream, kinesisClient, rawPutRecords, readWholeStream, shardIds, ShardReader } from './lib/kinesis.js';
+import { collect, createStream, deleteStream, kinesisClient, oneLane, rawPutRecords, readWholeStream, shardIds, ShardReader } from './lib/kinesis.js';
 import { meterCpu } from './lib/proc.js';
 import { fmtInt, fmtMs, fmtRate, fmtRatio, machine, machineLine, markdownTable, median, percentile, textTable, writeSection, type Row } from './lib/report.js';
 
@@ -205,29 +205,16 @@ async function kinesisFloor(kc: KinesisClient, stream: string, reader: ShardRead
   const puts = leanPutRecords(kc);
   await puts.putRecords({ StreamName: stream, Records: [{ PartitionKey: 'floor-warmup', Data: Buffer.from('{}') }] });
   const madeAt = new Float64Array(n + 1);
-  const queue: { Data: Buffer; PartitionKey: string }[] = [];
-  let busy = false;
-  let acked = 0;
-  const pump = async (): Promise<void> => {
-    if (busy || queue.length === 0) return;
-    busy = true;
-    const batch = queue.splice(0, 500);
-    await puts.putRecords({ StreamName: stream, Records: batch });
-    acked += batch.length;
-    busy = false;
-    void pump();
-  };
+  const lane = oneLane((records) => puts.putRecords({ StreamName: stream, Records: records }));
   const pad = 'x'.repeat(Math.max(0, size - 40));
   const t0 = nowMs();
   for (let id = 1; id <= n; id++) {
     const wait = t0 + (id - 1) * (1000 / rate) - nowMs();
     if (wait >= 1) await sleep(Math.floor(wait));
     madeAt[id] = nowMs();
-    queue.push({ PartitionKey: 'floor', Data: Buffer.from(`{"data":{"id":${id},"pad":"${pad}"}}`) });
-    void pump();
+    lane.push({ PartitionKey: 'floor', Data: Buffer.from(`{"data":{"id":${id},"pad":"${pad}"}}`) });
   }
-  const deadline = Date.now() + 60_000;
-  while (acked < n && Date.now() < deadline) await sleep(20);
+  await lane.acknowledged(n, 60_000);
   puts.destroy();
   const arrival = new Float64Array(n + 1);
   const c = await collect(reader, 'floor', n, { first: 1, count: n }, (r, id) => { if (id >= 1 && id <= n && !arrival[id]) arrival[id] = r.arrivalMs; });

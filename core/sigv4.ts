@@ -102,7 +102,6 @@ export function parseQuery(qs: string): [string, string][] {
   });
 }
 
-
 export interface SigningCredentials {
   accessKeyId: string;
   secretAccessKey: string;

@@ -184,3 +184,33 @@ export async function collect(
   }
   return { n, firstArrival, lastArrival, missing, duplicates };
 }
+
+/**
+ * The bare pipelines' sink: one PutRecords in flight, whatever queued meanwhile (≤ 500) in the next
+ * call. `send` makes the call.
+ */
+export function oneLane(send: (records: { Data: Buffer; PartitionKey: string }[]) => Promise<unknown>) {
+  const queue: { Data: Buffer; PartitionKey: string }[] = [];
+  let busy = false;
+  let acked = 0;
+  const pump = async (): Promise<void> => {
+    if (busy || queue.length === 0) return;
+    busy = true;
+    const batch = queue.splice(0, 500);
+    await send(batch);
+    acked += batch.length;
+    busy = false;
+    void pump();
+  };
+  return {
+    push(record: { Data: Buffer; PartitionKey: string }): void {
+      queue.push(record);
+      void pump();
+    },
+    /** Waits until `n` records were acknowledged (or `timeoutMs` passed). */
+    async acknowledged(n: number, timeoutMs: number): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (acked < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}

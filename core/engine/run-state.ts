@@ -37,7 +37,11 @@ export class RunState {
   }
 
   table(schema: string, table: string, now: number): TableStatsDoc {
-    const key = tableKey(schema, table);
+    return this.tableAt(tableKey(schema, table), schema, table, now);
+  }
+
+  /** The table's statistics under its key (created, and marked for the next persist, when new). */
+  private tableAt(key: string, schema: string, table: string, now: number): TableStatsDoc {
     let s = this.tables.get(key);
     if (!s) {
       s = newTableStats(schema, table, now);
@@ -50,11 +54,7 @@ export class RunState {
   /** Applies a change to one table's statistics and marks it for the next persist. */
   update(schema: string, table: string, now: number, fn: (s: TableStatsDoc) => void): void {
     const key = tableKey(schema, table);
-    let s = this.tables.get(key);
-    if (!s) {
-      s = newTableStats(schema, table, now);
-      this.tables.set(key, s);
-    }
+    const s = this.tableAt(key, schema, table, now);
     fn(s);
     s.LastUpdateTime = now;
     this.dirty.add(key);

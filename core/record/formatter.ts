@@ -154,8 +154,8 @@ function binlogFile(binlogFileName: string): { high: bigint; number: number } {
   if (lastFile?.name === binlogFileName) return lastFile;
   const m = /(\d+)$/.exec(binlogFileName);
   if (!m) throw new Error(`binlog file name without a sequence number: ${binlogFileName}`);
-  const high = BigInt(m[1]!) << 32n;
-  lastFile = { name: binlogFileName, high, number: Number(BigInt(m[1]!)) };
+  const number = BigInt(m[1]!);
+  lastFile = { name: binlogFileName, high: number << 32n, number: Number(number) };
   return lastFile;
 }
 

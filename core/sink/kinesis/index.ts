@@ -12,7 +12,7 @@ export {
   type KinesisSinkOptions,
   type KinesisSinkStats,
 } from './sink.js';
-export { leanPutRecords, sdkPutRecords, type PutRecordsClient, type LeanPutRecordsClient } from './put-records.js';
+export { leanPutRecords, type PutRecordsClient, type LeanPutRecordsClient } from './put-records.js';
 export {
   createKinesisClient,
   parseStreamArn,

@@ -56,11 +56,6 @@ interface Endpoint {
   sign: ReturnType<typeof createSigner>;
 }
 
-/** Every call through the SDK client's middleware. */
-export function sdkPutRecords(client: KinesisClient): PutRecordsClient {
-  return { putRecords: (input) => client.send(new PutRecordsCommand(input)) };
-}
-
 export function leanPutRecords(client: KinesisClient, options: LeanPutRecordsOptions = {}): LeanPutRecordsClient {
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
   const sdkOnly = options.sdkOnly ?? process.env.DMSLITE_KINESIS_SDK_PUT === '1';

@@ -1,23 +1,7 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import type { SourceData } from '@smithy/types';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
+import { Sha256 } from '../../support/sigv4.js';
 import { signRequest } from '../../../core/console/sigv4.js';
-
-const bytes = (d: SourceData): Buffer | string => (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
-
-class NodeSha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.h = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
-  }
-  update(data: SourceData): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
 
 // The WebCrypto signer used by the console and the CLI must sign exactly as the AWS SDK does.
 describe('signRequest', () => {
@@ -30,7 +14,7 @@ describe('signRequest', () => {
     const headers = { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'AmazonDMSv20160101.DescribeReplicationTasks' };
     const ours = await signRequest({ method: 'POST', url, headers, body }, keys, region, 'dms', now);
     const u = new URL(url);
-    const sdk = new SignatureV4({ credentials: keys, region, service: 'dms', sha256: NodeSha256, uriEscapePath: true, applyChecksum: false });
+    const sdk = new SignatureV4({ credentials: keys, region, service: 'dms', sha256: Sha256, uriEscapePath: true, applyChecksum: false });
     const signed = await sdk.sign(
       { method: 'POST', protocol: u.protocol, hostname: u.hostname, port: Number(u.port), path: u.pathname, query: {}, headers: { ...headers, host: u.host }, body },
       { signingDate: now },

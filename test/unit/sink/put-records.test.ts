@@ -1,26 +1,11 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { KinesisClient, KinesisServiceException, PutRecordsCommand, type PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { HttpRequest, SourceData } from '@smithy/types';
+import type { HttpRequest } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
+import { Sha256 } from '../../support/sigv4.js';
 import { createSigner } from '../../../core/sigv4.js';
 import { leanPutRecords, parseResponse, serialize } from '../../../core/sink/kinesis/put-records.js';
-
-const bytes = (d: SourceData): Buffer | string => (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
-
-class NodeSha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.h = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
-  }
-  update(data: SourceData): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
 
 /** A KinesisClient whose requests are captured and answered with `answer` (no network). */
 function capturingClient(region: string, answer = '{"FailedRecordCount":0,"Records":[{"SequenceNumber":"1","ShardId":"shardId-000000000000"}]}') {
@@ -62,7 +47,7 @@ describe('createSigner', () => {
     // the signing key is cached: a second request of the day signs the same way
     const again: Record<string, string> = { ...headers };
     sign({ method: 'POST', url: '/', headers: again, body }, keys, now.getTime());
-    const sdk = new SignatureV4({ credentials: keys, region, service: 'kinesis', sha256: NodeSha256, uriEscapePath: true, applyChecksum: false });
+    const sdk = new SignatureV4({ credentials: keys, region, service: 'kinesis', sha256: Sha256, uriEscapePath: true, applyChecksum: false });
     const [hostname, port] = host.split(':');
     const signed = await sdk.sign(
       { method: 'POST', protocol: 'https:', hostname: hostname!, port: port ? Number(port) : undefined, path: '/', query: {}, headers, body },
