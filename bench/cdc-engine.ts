@@ -1,5 +1,5 @@
 // In-process measure of the engine's CDC path against its full-load path, on the same rows:
-// `npm run bench:cdc-engine` (BENCH_EVENTS, BENCH_ROUNDS); to profile,
+// `npm run bench:cdc-engine` (BENCH_EVENTS, BENCH_ROUNDS, BENCH_ACK_MS); to profile,
 // `node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/cdc-engine.ts`.
 //
 // CDC: the real runCdc (change-event handler, checkpoint ledger, record formatter, the Kinesis sink
@@ -26,6 +26,9 @@ import { binlogToChangeEvents, mysqlEngine } from '../core/source/mysql/source.j
 const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCHEMA = 'bench';
+/** BENCH_ACK_MS: how long a PutRecords call takes (0: the next turn of the event loop). A real
+ * one-shard stream takes tens of ms, so calls carry hundreds of records. */
+const ACK_MS = Number(process.env.BENCH_ACK_MS ?? 0);
 
 const column = (name: string, dataType: string, extra: Partial<ColumnDef> = {}): ColumnDef => ({
   name, dataType, columnType: dataType, unsigned: false, nullable: true, charMaxLength: null,
@@ -58,11 +61,12 @@ function row(id: number, qty: number): SourceRow {
 const client = {
   putRecords(input: PutRecordsCommandInput): Promise<PutRecordsCommandOutput> {
     const n = input.Records!.length;
-    return new Promise((resolve) => setImmediate(() => resolve({
+    const answer = (resolve: (o: PutRecordsCommandOutput) => void) => () => resolve({
       $metadata: { httpStatusCode: 200 },
       FailedRecordCount: 0,
       Records: Array.from({ length: n }, () => ({ SequenceNumber: '1', ShardId: 'shardId-000000000000' })),
-    })));
+    });
+    return new Promise((resolve) => (ACK_MS > 0 ? setTimeout(answer(resolve), ACK_MS) : setImmediate(answer(resolve))));
   },
 };
 

@@ -3,7 +3,7 @@ import { logger } from '../logger.js';
 import { parseCdcStopPosition, type CdcStop } from '../model/positions.js';
 import { STOP_REASON } from '../model/task.js';
 import { AWSDMS_APPLY_EXCEPTIONS } from '../record/dms-types.js';
-import type { KinesisRecord } from '../sink/kinesis/sink.js';
+import { PUT_RECORDS_MAX_RECORDS, type KinesisRecord } from '../sink/kinesis/sink.js';
 import { PositionUnavailableError, type ChangeEvent, type ChangeStream, type SourcePosition } from '../source/contract.js';
 import { ChangeEventHandler, type TrackedTable } from './change-handler.js';
 import { TaskFailure, retain, type RunContext, type RunOutcome } from './context.js';
@@ -16,11 +16,14 @@ import { tableKey } from './run-state.js';
 // change becomes is the handler's business; what is safe to resume from is the ledger's.
 
 /**
- * Records sent but not yet acknowledged before reading more of the change log waits. A few
- * PutRecords calls' worth keeps the lane busy; more only keeps records alive across garbage
- * collections (20,000 cost ~8 µs of runner CPU per change in bench:cdc, BENCHMARKS.md).
+ * Records sent but not yet acknowledged before reading more of the change log waits: per lane, one
+ * full PutRecords call in flight and the next one gathered keep the lane busy. More only keeps
+ * records alive across young-generation collections, each of which copies them (20,000 cost ~8 µs
+ * of runner CPU per change in bench:cdc; 4,000 against 1,000 ~10 %, BENCHMARKS.md).
  */
-const MAX_UNACKED_RECORDS = 4_000;
+function maxUnackedRecords(lanes: number): number {
+  return PUT_RECORDS_MAX_RECORDS * (Math.max(1, lanes) + 1);
+}
 /** Reconnect back-off after the source went away (e.g. a server restart). */
 const RECONNECT_DELAYS_MS = [200, 500, 1000, 2000, 5000];
 
@@ -119,10 +122,11 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   if (fresh) await state.persist?.();
   if (ledger.failure !== undefined) throw ledger.failure;
 
+  const maxUnacked = maxUnackedRecords(settings.parallelApplyThreads);
   const stopNow = new AbortController();
   let delivered = 0;
   const afterEvent = (): Promise<void> | void => {
-    if (ledger.unacked > MAX_UNACKED_RECORDS) return ledger.waitBelow(MAX_UNACKED_RECORDS).then(checkStop);
+    if (ledger.unacked > maxUnacked) return ledger.waitBelow(maxUnacked).then(checkStop);
     checkStop();
   };
   const checkStop = () => {

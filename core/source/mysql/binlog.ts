@@ -5,7 +5,7 @@
 // Back-pressure. zongji has none: it emits events as fast as the socket
 // delivers them. So:
 //   - events are queued and delivered one at a time to onEvent (awaited);
-//   - the queue is bounded in ROWS (maxQueuedRows, default 4,000; a non-row
+//   - the queue is bounded in ROWS (maxQueuedRows, default 500; a non-row
 //     event counts as 1). When it overflows, the binlog socket is paused
 //     (mysql2 keeps the packets it already read, unparsed); once the queue has
 //     drained below resumeQueuedRows, it is resumed. A transaction larger than
@@ -234,6 +234,12 @@ interface ZongJiInternals {
 
 /** Header of a binlog event in a dump packet: OK marker, timestamp, type, server id, length, next position, flags. */
 const EVENT_HEADER_BYTES = 20;
+/**
+ * Rows decoded ahead of delivery. Enough to cover the socket's latency (the reader decodes ~28,000
+ * rows/s); more only keeps events alive across young-generation collections, each of which copies
+ * them: 4,000 cost bench:cdc ~10 % more runner CPU per change than 500 (BENCHMARKS.md).
+ */
+const DEFAULT_MAX_QUEUED_ROWS = 500;
 
 /** zongji keeps no executed GTID set (its option is off): its GTID bookkeeping is then what the hook redoes. */
 function zongjiTracksNoGtidSet(internals: ZongJiInternals): internals is ZongJiInternals & { options: { position?: number } } {
@@ -293,7 +299,7 @@ class ZongjiBinlogReader implements BinlogReader {
 
   constructor(cfg: MySqlEndpointConfig, opts: BinlogReaderOptions) {
     this.cfg = cfg;
-    const maxQueuedRows = Math.max(1, opts.maxQueuedRows ?? 4_000);
+    const maxQueuedRows = Math.max(1, opts.maxQueuedRows ?? DEFAULT_MAX_QUEUED_ROWS);
     this.o = {
       ...opts,
       maxQueuedRows,
