@@ -285,17 +285,24 @@ async function main(): Promise<void> {
     const flArn = await newTask('pg-full-load', 'full-load', SHARDS, { table: TABLE });
     const flCpu = meterCpu(pids);
     const t0 = performance.now();
+    const startedAt = performance.timeOrigin + t0;
     await startTask(env.dms, flArn);
     const done = await waitForStatus(env.dms, flArn, ['stopped', 'failed'], 3_600_000);
     const flSeconds = (performance.now() - t0) / 1000;
+    const stoppedAt = performance.timeOrigin + performance.now();
     const flCpuUsed = flCpu.stop();
     if (done.Status !== 'stopped') throw new Error(`full load ended ${done.Status}: ${done.LastFailureMessage ?? ''}`);
     const flRows = (await tableStatistics(env.dms, flArn))[0]?.FullLoadRows ?? 0;
     const seen = new Uint8Array(ROWS + 1);
     let flData = 0;
     let flBytes = 0;
+    // The rows' first and last arrival: the transfer alone, apart from the task's start and stop.
+    let firstArrival = Infinity;
+    let lastArrival = 0;
     const flTotal = await readWholeStream(env.kinesisEndpoint, 'pg-full-load', (r) => {
       flBytes += r.data.length;
+      if (r.arrivalMs < firstArrival) firstArrival = r.arrivalMs;
+      if (r.arrivalMs > lastArrival) lastArrival = r.arrivalMs;
       const id = Number(/^\d+$/.test(r.partitionKey) ? r.partitionKey : NaN);
       if (id >= 1 && id <= ROWS) {
         flData++;
@@ -310,7 +317,8 @@ async function main(): Promise<void> {
     }
     await deleteStream(env.kinesisEndpoint, 'pg-full-load');
     const flRate = ROWS / flSeconds;
-    log(`(1) ${fmtRate(flRate)} in ${flSeconds.toFixed(1)} s; ${fmtInt(flTotal)} records, ${flMissing} keys missing`);
+    const flTransfer = ROWS / Math.max(0.001, (lastArrival - firstArrival) / 1000);
+    log(`(1) ${fmtRate(flRate)} in ${flSeconds.toFixed(1)} s; ${fmtInt(flTotal)} records, ${flMissing} keys missing; first → last record ${fmtRate(flTransfer)}, start → first ${((firstArrival - startedAt) / 1000).toFixed(2)} s, last → stopped seen ${((stoppedAt - lastArrival) / 1000).toFixed(2)} s`);
 
     // (2) CDC replay: a slot kept from before the UPDATEs, read by a task from the recorded LSN.
     const [slot] = await db.query<{ lsn: string }>(`SELECT lsn::text AS lsn FROM pg_create_logical_replication_slot($1, 'test_decoding')`, [REPLAY_SLOT], DB);
@@ -405,6 +413,7 @@ async function main(): Promise<void> {
     const header = ['', 'value', 'target'];
     const rowsOut: Row[] = [
       [`(1) full load, ${fmtInt(ROWS)} rows, task start → stopped`, `${fmtRate(flRate)} (${flSeconds.toFixed(1)} s)`, ''],
+      ['  first → last record (the transfer alone)', fmtRate(flTransfer), ''],
       ['  bare pg cursor read (median of 3)', fmtRate(rawReadRate), ''],
       [`  bare PutRecords, 500/call, ${LANES} in flight (mean before/after)`, `${fmtRate(putRate)} (${putRates.map((x) => fmtInt(x)).join(' / ')})`, ''],
       [`  ratio dmslite / min(read, PutRecords) (${flSinkBound ? 'sink' : 'read'}-bound)`, fmtRatio(flRate, flCeiling), flSinkBound ? `≥ ${FULL_LOAD_TARGET}` : ''],
