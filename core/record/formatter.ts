@@ -182,9 +182,16 @@ export function mysqlStreamPosition(p: MysqlStreamPositionParts): string {
 
 /** mysqlStreamPosition of each row of one rows event: the parts other than the row index rendered once. */
 export function mysqlStreamPositions(p: Omit<MysqlStreamPositionParts, 'rowIndex'>): (rowIndex: number) => string {
-  const head = `${p.binlogFile}:${p.eventPosition}:`;
-  const tail = `:${p.nextPosition}:${idText(p.transactionId)}:${p.tableMapFile ?? p.binlogFile}:${p.tableMapPosition}`;
-  return (rowIndex) => head + rowIndex + tail;
+  // Rendered at the first call: records carry stream positions only with IncludeTransactionDetails.
+  let head: string | null = null;
+  let tail = '';
+  return (rowIndex) => {
+    if (head === null) {
+      tail = `:${p.nextPosition}:${idText(p.transactionId)}:${p.tableMapFile ?? p.binlogFile}:${p.tableMapPosition}`;
+      head = `${p.binlogFile}:${p.eventPosition}:`;
+    }
+    return head + rowIndex + tail;
+  };
 }
 
 function pad2(n: number): string {

@@ -234,6 +234,11 @@ interface ZongJiInternals {
 
 /** Header of a binlog event in a dump packet: OK marker, timestamp, type, server id, length, next position, flags. */
 const EVENT_HEADER_BYTES = 20;
+/** What an event counts for in the queue's bound: its rows (a non-row event counts as 1). */
+function weightOf(ev: BinlogEvent): number {
+  return ev.kind === 'rows' && ev.rows.length > 1 ? ev.rows.length : 1;
+}
+
 /**
  * Rows decoded ahead of delivery. Enough to cover the socket's latency (the reader decodes ~28,000
  * rows/s); more only keeps events alive across young-generation collections, each of which copies
@@ -271,7 +276,7 @@ class ZongjiBinlogReader implements BinlogReader {
 
   private zj: ZongJi | null = null;
   private generation = 0;
-  private queue = new Fifo<{ ev: BinlogEvent; weight: number }>();
+  private queue = new Fifo<BinlogEvent>();
   private queuedRows = 0;
   private draining = false;
   private inFlight: Promise<void> | null = null;
@@ -441,14 +446,14 @@ class ZongjiBinlogReader implements BinlogReader {
         this.file = pos.file;
         if (!this.inTxn) this.safe = pos;
         this.rowsSeenInTxn = 0;
-        if (changed) this.enqueue({ kind: 'rotate', position: pos }, 1);
+        if (changed) this.enqueue({ kind: 'rotate', position: pos });
         return;
       }
       case 'heartbeat': {
         const h = e as HeartbeatEvent;
         const file = h.binlogName ? String(h.binlogName) : this.file;
         const position = Number(h.position ?? h.nextPosition);
-        if (!this.inTxn && this.queue.size === 0) this.enqueue({ kind: 'heartbeat', position: { file, position } }, 1);
+        if (!this.inTxn && this.queue.size === 0) this.enqueue({ kind: 'heartbeat', position: { file, position } });
         return;
       }
       case 'mariadbgtid':
@@ -488,7 +493,7 @@ class ZongjiBinlogReader implements BinlogReader {
         const position = { file: this.file, position: Number(e.nextPosition) };
         this.safe = position;
         this.rowsSeenInTxn = 0;
-        this.enqueue({ kind: 'ddl', schema: String(q.schema ?? ''), sql, position, timestamp: ts }, 1);
+        this.enqueue({ kind: 'ddl', schema: String(q.schema ?? ''), sql, position, timestamp: ts });
         return;
       }
       case 'writerows':
@@ -517,7 +522,7 @@ class ZongjiBinlogReader implements BinlogReader {
     this.rowsSeenInTxn = 0;
     this.safe = position;
     this.skipRemaining = 0;
-    this.enqueue(xid !== undefined ? { kind: 'commit', position, timestamp, xid } : { kind: 'commit', position, timestamp }, 1);
+    this.enqueue(xid !== undefined ? { kind: 'commit', position, timestamp, xid } : { kind: 'commit', position, timestamp });
   }
 
   /** Bookkeeping every rows event of a captured table gets, decoded or not; false when a restart skips it. */
@@ -574,7 +579,7 @@ class ZongjiBinlogReader implements BinlogReader {
     this.enqueue({
       kind: 'rows', op, schema, table, rows,
       position: this.safe, eventIndex: this.rowsSeenInTxn, timestamp: ts, // positions are never mutated
-    }, Math.max(1, rows.length));
+    });
   }
 
   // -------------------------------------------------------------------------
@@ -768,9 +773,9 @@ class ZongjiBinlogReader implements BinlogReader {
     }
   }
 
-  private enqueue(ev: BinlogEvent, weight: number): void {
-    this.queue.push({ ev, weight });
-    this.queuedRows += weight;
+  private enqueue(ev: BinlogEvent): void {
+    this.queue.push(ev);
+    this.queuedRows += weightOf(ev);
     if (this.queuedRows > this.st.maxQueuedRowsSeen) this.st.maxQueuedRowsSeen = this.queuedRows;
     if (this.queuedRows > this.o.maxQueuedRows) this.throttle();
     this.kick();
@@ -853,12 +858,12 @@ class ZongjiBinlogReader implements BinlogReader {
         await slicer.pause();
         if (this.stopped || this.failed) break;
       }
-      const item = this.queue.shift()!;
-      this.queuedRows -= item.weight;
+      const ev = this.queue.shift()!;
+      this.queuedRows -= weightOf(ev);
       this.maybeResume();
       try {
         // Most events are handled synchronously: await only a returned promise.
-        const pending = this.o.onEvent(item.ev);
+        const pending = this.o.onEvent(ev);
         if (pending) await pending;
         this.st.deliveredEvents++;
       } catch (err) {
