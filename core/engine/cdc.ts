@@ -19,7 +19,7 @@ import { tableKey } from './run-state.js';
  * Records sent but not yet acknowledged before reading more of the change log waits: per lane, one
  * full PutRecords call in flight and the next one gathered keep the lane busy. More only keeps
  * records alive across young-generation collections, each of which copies them (20,000 cost ~8 µs
- * of runner CPU per change in bench:cdc; 4,000 against 1,000 ~10 %, BENCHMARKS.md).
+ * of runner CPU per change in bench:cdc; 4,000 cost ~15 % more than 1,000, BENCHMARKS.md).
  */
 function maxUnackedRecords(lanes: number): number {
   return PUT_RECORDS_MAX_RECORDS * (Math.max(1, lanes) + 1);

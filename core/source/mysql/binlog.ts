@@ -242,7 +242,7 @@ function weightOf(ev: BinlogEvent): number {
 /**
  * Rows decoded ahead of delivery. Enough to cover the socket's latency (the reader decodes ~28,000
  * rows/s); more only keeps events alive across young-generation collections, each of which copies
- * them: 4,000 cost bench:cdc ~10 % more runner CPU per change than 500 (BENCHMARKS.md).
+ * them: with 4,000 (and 4,000 records in flight) bench:cdc's CPU per change was ~15 % higher than with 500 (BENCHMARKS.md).
  */
 const DEFAULT_MAX_QUEUED_ROWS = 500;
 
