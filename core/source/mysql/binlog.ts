@@ -234,6 +234,7 @@ interface ZongJiInternals {
 
 /** Header of a binlog event in a dump packet: OK marker, timestamp, type, server id, length, next position, flags. */
 const EVENT_HEADER_BYTES = 20;
+
 /** What an event counts for in the queue's bound: its rows (a non-row event counts as 1). */
 function weightOf(ev: BinlogEvent): number {
   return ev.kind === 'rows' && ev.rows.length > 1 ? ev.rows.length : 1;
@@ -242,7 +243,8 @@ function weightOf(ev: BinlogEvent): number {
 /**
  * Rows decoded ahead of delivery. Enough to cover the socket's latency (the reader decodes ~28,000
  * rows/s); more only keeps events alive across young-generation collections, each of which copies
- * them: with 4,000 (and 4,000 records in flight) bench:cdc's CPU per change was ~15 % higher than with 500 (BENCHMARKS.md).
+ * them: with 4,000 (and 4,000 records in flight) bench:cdc's CPU per change was ~15 % higher than
+ * with 500 (BENCHMARKS.md).
  */
 const DEFAULT_MAX_QUEUED_ROWS = 500;
 
