@@ -247,14 +247,19 @@ async function main(): Promise<void> {
     const rows = await sourceRows(src, def, RAW_PUT);
     const loadRecords = rows.map((r) => formatter.load(def, r));
     const putRates: number[] = [];
+    /** kinesalite's CPU µs per record in the bare runs: against the load's, whether it works harder per record. */
+    const putKinesaliteUs: number[] = [];
     const putLoad = async (half: 0 | 1) => {
       const size = Math.ceil(loadRecords.length / 2);
       const stream = `raw-load-${half}`;
       await createStream(env.kinesisEndpoint, stream, SHARDS);
-      const r = await rawPutRecords(env.kinesisEndpoint, stream, loadRecords.slice(half * size, (half + 1) * size), { perCall: 500, inFlight: LANES });
+      const slice = loadRecords.slice(half * size, (half + 1) * size);
+      const kcpu = meterCpu({ kinesalite: env.kin.process.pid });
+      const r = await rawPutRecords(env.kinesisEndpoint, stream, slice, { perCall: 500, inFlight: LANES });
+      putKinesaliteUs.push((kcpu.stop().kinesalite! * 1e6) / slice.length);
       await deleteStream(env.kinesisEndpoint, stream);
       putRates.push(r.rate);
-      log(`bare PutRecords (${LANES} in flight, ${half ? 'after' : 'before'}): ${fmtRate(r.rate)}`);
+      log(`bare PutRecords (${LANES} in flight, ${half ? 'after' : 'before'}): ${fmtRate(r.rate)}, kinesalite ${putKinesaliteUs[putKinesaliteUs.length - 1]!.toFixed(0)} µs CPU per record`);
     };
     await putLoad(0);
 
@@ -414,6 +419,7 @@ async function main(): Promise<void> {
     const rowsOut: Row[] = [
       [`(1) full load, ${fmtInt(ROWS)} rows, task start → stopped`, `${fmtRate(flRate)} (${flSeconds.toFixed(1)} s)`, ''],
       ['  first → last record (the transfer alone)', fmtRate(flTransfer), ''],
+      ['  kinesalite CPU µs per record: the load / the bare runs', `${((flCpuUsed.kinesalite! * 1e6) / flTotal).toFixed(0)} / ${putKinesaliteUs.map((x) => x.toFixed(0)).join(', ')}`, ''],
       ['  bare pg cursor read (median of 3)', fmtRate(rawReadRate), ''],
       [`  bare PutRecords, 500/call, ${LANES} in flight (mean before/after)`, `${fmtRate(putRate)} (${putRates.map((x) => fmtInt(x)).join(' / ')})`, ''],
       [`  ratio dmslite / min(read, PutRecords) (${flSinkBound ? 'sink' : 'read'}-bound)`, fmtRatio(flRate, flCeiling), flSinkBound ? `≥ ${FULL_LOAD_TARGET}` : ''],
