@@ -22,7 +22,7 @@ import { tableKey } from './run-state.js';
  * of runner CPU per change in bench:cdc; 4,000 cost ~15 % more than 1,000, BENCHMARKS.md).
  */
 function maxUnackedRecords(lanes: number): number {
-  return PUT_RECORDS_MAX_RECORDS * (Math.max(1, lanes) + 1);
+  return PUT_RECORDS_MAX_RECORDS * (lanes + 1);
 }
 /** Reconnect back-off after the source went away (e.g. a server restart). */
 const RECONNECT_DELAYS_MS = [200, 500, 1000, 2000, 5000];
@@ -122,7 +122,7 @@ export async function runCdc(ctx: RunContext, plans: TablePlan[]): Promise<RunOu
   if (fresh) await state.persist?.();
   if (ledger.failure !== undefined) throw ledger.failure;
 
-  const maxUnacked = maxUnackedRecords(settings.parallelApplyThreads);
+  const maxUnacked = maxUnackedRecords(ctx.changeSink.lanes);
   const stopNow = new AbortController();
   let delivered = 0;
   const afterEvent = (): Promise<void> | void => {

@@ -71,6 +71,8 @@ export interface KinesisSinkStats {
 
 export interface KinesisSink extends RecordSink {
   readonly streamName: string;
+  /** Partition-key lanes, one PutRecords call in flight each (maxInFlight). */
+  readonly lanes: number;
   stats(): KinesisSinkStats;
 }
 
@@ -553,6 +555,7 @@ export function createKinesisSink(options: KinesisSinkOptions): KinesisSink {
 
   return {
     streamName,
+    lanes: laneCount,
     write,
     flush,
     async close() {
