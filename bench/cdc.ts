@@ -24,16 +24,16 @@ import { writeFileSync } from 'node:fs';
 import ZongJi from '@vlasky/zongji';
 import mysql from 'mysql2';
 import mysqlp from 'mysql2/promise';
-import { CreateReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import { StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { connectionOptions, openConnection } from '../core/source/mysql/connection.js';
 import { describeTable } from '../core/source/mysql/metadata.js';
 import type { BinlogPosition } from '../core/source/mysql/positions.js';
 import type { TableDef } from '../core/model/table.js';
 import { createRecordFormatter, mysqlTransactionId } from '../core/record/formatter.js';
-import { createKinesisTarget, createInstance, createMySqlSource, selectionMappings } from '../test/support/dms.js';
+import { createInstance, createMySqlSource, selectionMappings } from '../test/support/dms.js';
 import { startTask, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
-import { log, READY_TIMEOUT_MS, startBenchEnv, startRunnerProcess, waitApplied, type BenchEnv, type RunnerProcess } from './lib/env.js';
+import { createBenchTask, log, READY_TIMEOUT_MS, startBenchEnv, startRunnerProcess, waitApplied, type BenchEnv, type RunnerProcess } from './lib/env.js';
 import { collect, createStream, deleteStream, kinesisClient, oneLane, rawPutRecords, shardIds, ShardReader, type Collected } from './lib/kinesis.js';
 import { mariadbPid, meterCpu } from './lib/proc.js';
 import { fmtInt, fmtMs, fmtRate, fmtRatio, machine, machineLine, markdownTable, percentile, textTable, writeSection, type Row } from './lib/report.js';
@@ -241,21 +241,16 @@ async function main(): Promise<void> {
     const kc = kinesisClient(env.kinesisEndpoint);
     /** A cdc task into a fresh 1-shard stream, started and running; returns its ARN and a reader of its stream. */
     const cdcTask = async (name: string, cdcStart?: BinlogPosition) => {
-      await createStream(env.kinesisEndpoint, name, 1);
-      const target = (await createKinesisTarget(env.dms, `${name}-tgt`, name)).EndpointArn!;
-      const out = await env.dms.send(new CreateReplicationTaskCommand({
-        ReplicationTaskIdentifier: name,
-        SourceEndpointArn: source,
-        TargetEndpointArn: target,
-        ReplicationInstanceArn: instance,
-        MigrationType: 'cdc',
+      const arn = await createBenchTask(env, {
+        name,
+        migrationType: 'cdc',
+        source,
+        instance,
         // The replay captures only (a)'s table: it is the per-event cost of (a) that is compared with the
         // full load of the same table, and the backlog after (a)'s range ((b), (c)) is then skipped undecoded.
-        TableMappings: cdcStart ? selectionMappings(SCHEMA, 'items') : selectionMappings(SCHEMA),
-        ...(cdcStart ? { CdcStartPosition: `${cdcStart.file}:${cdcStart.position}` } : {}),
-      }));
-      const arn = out.ReplicationTask!.ReplicationTaskArn!;
-      await waitForStatus(env.dms, arn, ['ready'], READY_TIMEOUT_MS);
+        tableMappings: cdcStart ? selectionMappings(SCHEMA, 'items') : selectionMappings(SCHEMA),
+        ...(cdcStart ? { cdcStartPosition: `${cdcStart.file}:${cdcStart.position}` } : {}),
+      });
       await startTask(env.dms, arn);
       // Claimed and running once the runner gets to it (slow on a loaded machine): waited on, not timed.
       const started = await waitForStatus(env.dms, arn, ['running', 'failed', 'stopped'], READY_TIMEOUT_MS);
@@ -404,18 +399,7 @@ async function main(): Promise<void> {
       {
         log(`(d) full load of ${SCHEMA}.items (${fmtInt(UPDATES)} rows, pair ${k + 1} of ${CPU_PAIRS})`);
         const name = `fl-items${suffix}`;
-        await createStream(env.kinesisEndpoint, name, 1);
-        const target = (await createKinesisTarget(env.dms, `${name}-tgt`, name)).EndpointArn!;
-        const out = await env.dms.send(new CreateReplicationTaskCommand({
-          ReplicationTaskIdentifier: name,
-          SourceEndpointArn: source,
-          TargetEndpointArn: target,
-          ReplicationInstanceArn: instance,
-          MigrationType: 'full-load',
-          TableMappings: selectionMappings(SCHEMA, 'items'),
-        }));
-        const flArn = out.ReplicationTask!.ReplicationTaskArn!;
-        await waitForStatus(env.dms, flArn, ['ready'], READY_TIMEOUT_MS);
+        const flArn = await createBenchTask(env, { name, migrationType: 'full-load', source, instance, tableMappings: selectionMappings(SCHEMA, 'items') });
         const cpu = meterCpu(pids);
         const t0 = performance.now();
         await startTask(env.dms, flArn);

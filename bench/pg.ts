@@ -26,7 +26,6 @@
 import './lib/quiet.js';
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
-import { CreateReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { clientConfig, type PgEndpointConfig } from '../core/source/postgres/connection.js';
 import { pgStreamPosition } from '../core/source/postgres/lsn.js';
 import { PostgresSource } from '../core/source/postgres/source.js';
@@ -34,10 +33,10 @@ import { buildSnapshotQuery } from '../core/source/postgres/snapshot.js';
 import { createRecordFormatter } from '../core/record/formatter.js';
 import type { KinesisRecord } from '../core/sink/kinesis/sink.js';
 import type { SourceRow, TableDef } from '../core/model/table.js';
-import { createInstance, createKinesisTarget, createPostgresSource, selectionMappings } from '../test/support/dms.js';
+import { createInstance, createPostgresSource, selectionMappings } from '../test/support/dms.js';
 import { startPostgres, type Postgres } from '../test/support/postgres.js';
 import { startTask, stopTaskAndWait, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
-import { log, startBenchServices, startRunnerProcess, waitApplied, type RunnerProcess } from './lib/env.js';
+import { createBenchTask, log, startBenchServices, startRunnerProcess, waitApplied, type RunnerProcess } from './lib/env.js';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { leanPutRecords } from '../core/sink/kinesis/put-records.js';
 import { collect, createStream, deleteStream, kinesisClient, oneLane, rawPutRecords, readWholeStream, shardIds, ShardReader } from './lib/kinesis.js';
@@ -256,10 +255,11 @@ async function main(): Promise<void> {
       const slice = loadRecords.slice(half * size, (half + 1) * size);
       const kcpu = meterCpu({ kinesalite: env.kin.process.pid });
       const r = await rawPutRecords(env.kinesisEndpoint, stream, slice, { perCall: 500, inFlight: LANES });
-      putKinesaliteUs.push((kcpu.stop().kinesalite! * 1e6) / slice.length);
+      const kinesaliteUs = (kcpu.stop().kinesalite! * 1e6) / slice.length;
       await deleteStream(env.kinesisEndpoint, stream);
       putRates.push(r.rate);
-      log(`bare PutRecords (${LANES} in flight, ${half ? 'after' : 'before'}): ${fmtRate(r.rate)}, kinesalite ${putKinesaliteUs[putKinesaliteUs.length - 1]!.toFixed(0)} µs CPU per record`);
+      putKinesaliteUs.push(kinesaliteUs);
+      log(`bare PutRecords (${LANES} in flight, ${half ? 'after' : 'before'}): ${fmtRate(r.rate)}, kinesalite ${kinesaliteUs.toFixed(0)} µs CPU per record`);
     };
     await putLoad(0);
 
@@ -268,22 +268,17 @@ async function main(): Promise<void> {
     const source = (await createPostgresSource(env.dms, 'bench-src', { port: db.port, ...db.dmsUser, database: DB })).EndpointArn!;
     const replaySource = (await createPostgresSource(env.dms, 'bench-replay-src', { port: db.port, ...db.dmsUser, database: DB }, { SlotName: REPLAY_SLOT })).EndpointArn!;
     const instance = (await createInstance(env.dms, 'bench-inst')).ReplicationInstanceArn!;
-    const newTask = async (name: string, type: 'full-load' | 'cdc', shards: number, o: { source?: string; cdcStart?: string; table?: string } = {}) => {
-      await createStream(env.kinesisEndpoint, name, shards);
-      const target = (await createKinesisTarget(env.dms, `${name}-tgt`, name)).EndpointArn!;
-      const out = await env.dms.send(new CreateReplicationTaskCommand({
-        ReplicationTaskIdentifier: name,
-        SourceEndpointArn: o.source ?? source,
-        TargetEndpointArn: target,
-        ReplicationInstanceArn: instance,
-        MigrationType: type,
-        TableMappings: selectionMappings('public', o.table ?? '%'),
-        ...(o.cdcStart ? { CdcStartPosition: o.cdcStart } : {}),
-      }));
-      const arn = out.ReplicationTask!.ReplicationTaskArn!;
-      await waitForStatus(env.dms, arn, ['ready']);
-      return arn;
-    };
+    const newTask = (name: string, type: 'full-load' | 'cdc', shards: number, o: { source?: string; cdcStart?: string; table?: string } = {}) =>
+      createBenchTask(env, {
+        name,
+        migrationType: type,
+        source: o.source ?? source,
+        instance,
+        shards,
+        tableMappings: selectionMappings('public', o.table ?? '%'),
+        ...(o.cdcStart ? { cdcStartPosition: o.cdcStart } : {}),
+        readyTimeoutMs: 60_000,
+      });
 
     // (1) Full load.
     log(`(1) full load of ${fmtInt(ROWS)} rows`);

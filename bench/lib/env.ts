@@ -1,7 +1,7 @@
 // The benchmarks' private environment: MariaDB, DynamoDB Local, kinesalite, the DMS API in this
 // process, and the runner in a process of its own (so its peak RSS is its alone).
 import { createWriteStream } from 'node:fs';
-import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { CreateReplicationTaskCommand, DatabaseMigrationServiceClient, type MigrationTypeValue } from '@aws-sdk/client-database-migration-service';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, startKinesalite, type EmbeddedService } from '../../handlers/embedded.js';
 import { startLocalStack, type LocalStack } from '../../handlers/local.js';
 import { startMariaDb, type MariaDb } from '../../test/support/mariadb.js';
-import { tableStatistics } from '../../test/support/task-flow.js';
+import { createKinesisTarget } from '../../test/support/dms.js';
+import { tableStatistics, waitForStatus } from '../../test/support/task-flow.js';
+import { createStream } from './kinesis.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -192,4 +194,35 @@ export async function waitApplied(env: BenchServices, arn: string, table: string
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${table}: ${field} did not reach ${count}`);
+}
+
+export interface BenchTaskOptions {
+  /** Task identifier, and the name of its stream. */
+  name: string;
+  migrationType: MigrationTypeValue;
+  source: string;
+  instance: string;
+  tableMappings: string;
+  shards?: number;
+  cdcStartPosition?: string;
+  /** How long the task may take to become `ready` (default READY_TIMEOUT_MS). */
+  readyTimeoutMs?: number;
+}
+
+/** A task into a fresh stream of its own name (its target endpoint made too), once `ready`; returns its ARN. */
+export async function createBenchTask(env: BenchServices, o: BenchTaskOptions): Promise<string> {
+  await createStream(env.kinesisEndpoint, o.name, o.shards ?? 1);
+  const target = (await createKinesisTarget(env.dms, `${o.name}-tgt`, o.name)).EndpointArn!;
+  const out = await env.dms.send(new CreateReplicationTaskCommand({
+    ReplicationTaskIdentifier: o.name,
+    SourceEndpointArn: o.source,
+    TargetEndpointArn: target,
+    ReplicationInstanceArn: o.instance,
+    MigrationType: o.migrationType,
+    TableMappings: o.tableMappings,
+    ...(o.cdcStartPosition ? { CdcStartPosition: o.cdcStartPosition } : {}),
+  }));
+  const arn = out.ReplicationTask!.ReplicationTaskArn!;
+  await waitForStatus(env.dms, arn, ['ready'], o.readyTimeoutMs ?? READY_TIMEOUT_MS);
+  return arn;
 }
