@@ -4,7 +4,7 @@
 //
 // Env: BENCH_ROWS (default 1,000,000), BENCH_FORMATS (default `json`; e.g. `json,json-unformatted`:
 // one task per format, each stream deleted once counted, ~2 more minutes per format),
-// BENCH_RAW_PUT (records of the bare PutRecords run, default 200,000), BENCH_NO_WRITE=1 (do not
+// BENCH_RAW_PUT (distinct records the bare PutRecords runs are built from, default 200,000), BENCH_NO_WRITE=1 (do not
 // touch BENCHMARKS.md), BENCH_PARALLEL=0 (skip the parallel-load run).
 //
 // Parallel load (issue 11): the same table loaded again with a table-settings `ranges` rule (4
@@ -21,8 +21,8 @@ import type { KinesisRecord } from '../core/sink/kinesis/sink.js';
 import type { TableDef } from '../core/model/table.js';
 import { createInstance, createKinesisTarget, createMySqlSource, createTask, selectionMappings } from '../test/support/dms.js';
 import { startTask, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
-import { log, startBenchEnv, startRunnerProcess, type BenchEnv } from './lib/env.js';
-import { createStream, deleteStream, rawPutRecords, readWholeStream } from './lib/kinesis.js';
+import { bareSinkRun, log, restartKinesalite, startBenchEnv, startRunnerProcess, type BenchEnv } from './lib/env.js';
+import { createStream, deleteStream, readWholeStream } from './lib/kinesis.js';
 import { mariadbPid, meterCpu } from './lib/proc.js';
 import { fmtInt, fmtRate, fmtRatio, machine, machineLine, markdownTable, median, textTable, writeSection, type Row } from './lib/report.js';
 
@@ -137,15 +137,16 @@ interface LoadResult {
   cpu: Record<string, number>;
 }
 
-async function runFullLoad(env: BenchEnv, format: string, ids: { source: string; instance: string }, pids: Record<string, number | undefined>, variant: Variant = variants()[0]!): Promise<LoadResult> {
+async function runFullLoad(env: BenchEnv, format: string, ids: { source: string; instance: string }, pids: () => Record<string, number | undefined>, variant: Variant = variants()[0]!): Promise<LoadResult> {
   const stream = `fl-${format}-${variant.name}-${Date.now() % 100000}`;
+  await restartKinesalite(env); // as the bare runs compared with it: a fresh kinesalite (no task is running)
   await createStream(env.kinesisEndpoint, stream, SHARDS);
   const target = (await createKinesisTarget(env.dms, `tgt-${format}-${variant.name}`, stream, { MessageFormat: format })).EndpointArn!;
   const task = await createTask(env.dms, { id: `fl-${format}-${variant.name}`, source: ids.source, target, instance: ids.instance, type: 'full-load', mappings: variant.mappings, settings: variant.settings });
   const arn = task.ReplicationTaskArn!;
   await waitForStatus(env.dms, arn, ['ready']);
   log(`full load (${format}, ${variant.name}) started`);
-  const cpu = meterCpu(pids);
+  const cpu = meterCpu(pids());
   const t0 = performance.now();
   await startTask(env.dms, arn);
   const done = await waitForStatus(env.dms, arn, ['stopped', 'failed'], 600_000);
@@ -187,7 +188,7 @@ async function runFullLoad(env: BenchEnv, format: string, ids: { source: string;
   }
   if (other) log(`warning: ${other} records with unexpected partition keys`);
   log(`stream read back: ${fmtInt(total)} records`);
-  await deleteStream(env.kinesisEndpoint, stream); // the next run meets an empty kinesalite
+  await deleteStream(env.kinesisEndpoint, stream);
   return {
     format,
     variant: variant.name,
@@ -227,30 +228,28 @@ async function main(): Promise<void> {
     const rawReadRate = median(reads);
     log(`raw read: ${reads.map((r) => fmtInt(r)).join(', ')} rows/s`);
 
-    // Bare PutRecords, half before and half after the dmslite runs (the machine is shared: this
-    // brackets the runs in time, and the second half meets a kinesalite as full as the task left it).
-    const rawPut: Record<string, { rates: number[]; avgBytes: number; records: KinesisRecord[]; parallelRates: number[] }> = {};
-    const putHalf = async (format: string, half: 0 | 1, inFlight = DEFAULT_LANES) => {
+    // The loads' sink ceiling: bare PutRecords of as many records as a load, once before and once
+    // after the dmslite runs (the machine is shared: this brackets them in time). Each bare run and
+    // each load starts on a fresh kinesalite: its cost per record grows with what it holds and has held.
+    const rawPut: Record<string, { rates: number[]; avgBytes: number; records: KinesisRecord[]; parallelRates: number[]; kinesaliteUs: number[] }> = {};
+    const putBare = async (format: string, when: 'before' | 'after', inFlight = DEFAULT_LANES) => {
       const p = rawPut[format]!;
-      const records = p.records.slice(half * Math.ceil(p.records.length / 2), (half + 1) * Math.ceil(p.records.length / 2));
-      const stream = `raw-${format}-${half}-${inFlight}`;
-      await createStream(env.kinesisEndpoint, stream, SHARDS);
-      const r = await rawPutRecords(env.kinesisEndpoint, stream, records, { perCall: 500, inFlight });
-      await deleteStream(env.kinesisEndpoint, stream);
+      const r = await bareSinkRun(env, { stream: `raw-${format}-${when}-${inFlight}`, records: p.records, total: ROWS, inFlight, shards: SHARDS });
       (inFlight === DEFAULT_LANES ? p.rates : p.parallelRates).push(r.rate);
-      log(`raw PutRecords (${format}, ${inFlight} in flight, ${half ? 'after' : 'before'}): ${fmtInt(records.length)} records of ~${Math.round(p.avgBytes)} B: ${fmtRate(r.rate)} (${r.calls} calls, ${r.failedEntries} failed entries)`);
+      if (inFlight === DEFAULT_LANES) p.kinesaliteUs.push(r.kinesaliteUs);
+      log(`raw PutRecords (${format}, ${inFlight} in flight, ${when}, fresh kinesalite): ${fmtInt(ROWS)} records of ~${Math.round(p.avgBytes)} B: ${fmtRate(r.rate)} (${r.calls} calls, ${r.failedEntries} failed entries), kinesalite ${r.kinesaliteUs.toFixed(0)} µs CPU per record`);
     };
     for (const format of FORMATS) {
       const records = await buildRecords(env, def, format, RAW_PUT);
-      rawPut[format] = { rates: [], parallelRates: [], avgBytes: records.reduce((a, r) => a + r.data.length, 0) / records.length, records };
-      await putHalf(format, 0);
-      if (PARALLEL) await putHalf(format, 0, PARALLEL_THREADS);
+      rawPut[format] = { rates: [], parallelRates: [], kinesaliteUs: [], avgBytes: records.reduce((a, r) => a + r.data.length, 0) / records.length, records };
+      await putBare(format, 'before');
+      if (PARALLEL) await putBare(format, 'before', PARALLEL_THREADS);
     }
 
     runner = await startRunnerProcess(env);
     const source = (await createMySqlSource(env.dms, 'bench-src', { port: env.db.port, ...env.db.dmsUser })).EndpointArn!;
     const instance = (await createInstance(env.dms, 'bench-inst')).ReplicationInstanceArn!;
-    const pids = { runner: runner.pid, kinesalite: env.kin.process.pid, mariadbd: mariadbPid(env.db.datadir), 'dynamodb-local': env.ddb.process.pid };
+    const pids = () => ({ runner: runner?.pid, kinesalite: env.kin.process.pid, mariadbd: mariadbPid(env.db.datadir), 'dynamodb-local': env.ddb.process.pid });
     const results: LoadResult[] = [];
     for (const format of FORMATS) results.push(await runFullLoad(env, format, { source, instance }, pids));
     const parallelResults: LoadResult[] = [];
@@ -259,8 +258,8 @@ async function main(): Promise<void> {
     await runner.stop();
     runner = undefined;
     for (const format of FORMATS) {
-      await putHalf(format, 1);
-      if (PARALLEL) await putHalf(format, 1, PARALLEL_THREADS);
+      await putBare(format, 'after');
+      if (PARALLEL) await putBare(format, 'after', PARALLEL_THREADS);
     }
     const putRate = (format: string) => rawPut[format]!.rates.reduce((a, b) => a + b, 0) / rawPut[format]!.rates.length;
 
@@ -272,9 +271,10 @@ async function main(): Promise<void> {
       ['  table load time (FullLoadStart→EndTime)', ...results.map((r) => `${r.engineSeconds.toFixed(1)} s`)],
       ['raw mysql2 stream read (median of 3)', ...results.map(() => fmtRate(rawReadRate))],
       ['  ratio dmslite / raw read', ...results.map((r) => fmtRatio(r.rate, rawReadRate))],
-      ['raw PutRecords, 500/call, 4 in flight (mean)', ...results.map((r) => fmtRate(putRate(r.format)))],
+      [`raw PutRecords of ${fmtInt(ROWS)} records, 500/call, 4 in flight (mean)`, ...results.map((r) => fmtRate(putRate(r.format)))],
       ['  before / after the task', ...results.map((r) => rawPut[r.format]!.rates.map((x) => fmtInt(x)).join(' / '))],
       ['  ratio dmslite / raw PutRecords', ...results.map((r) => fmtRatio(r.rate, putRate(r.format)))],
+      ['kinesalite CPU µs per record: the load / the raw runs', ...results.map((r) => `${((r.cpu.kinesalite! * 1e6) / r.streamRecords).toFixed(0)} / ${rawPut[r.format]!.kinesaliteUs.map((x) => x.toFixed(0)).join(', ')}`)],
       ['stream: records (load + control)', ...results.map((r) => `${fmtInt(r.streamRecords)} (${fmtInt(r.dataRecords)} + ${r.controlRecords})`)],
       ['stream: keys missing / duplicated', ...results.map((r) => `${r.missing} / ${r.duplicates}`)],
       ['stream: first→last arrival rate', ...results.map((r) => fmtRate(r.dataRecords / r.arrivalSeconds))],
@@ -302,9 +302,9 @@ async function main(): Promise<void> {
         `${fmtInt(ROWS)}-row table (BIGINT PK + INT, VARCHAR(64), DATETIME, DECIMAL(12,2), DOUBLE, TINYINT, VARCHAR(16)), one `
           + `full-load task with default settings into a ${SHARDS}-shard kinesalite stream. Rate = rows / (StartReplicationTask → `
           + `status \`stopped\`, polled every 100 ms), so it includes the runner's claim (≤ 500 ms heartbeat) and the stop. `
-          + `The stream is then read back in full: every primary key must be there exactly once. The raw PutRecords run `
-          + `sends ${fmtInt(RAW_PUT)} records (~${Math.round(rawPut[FORMATS[0]!]!.avgBytes)} B) built by the same formatter from the same rows to other streams of the same kinesalite, `
-          + `half before and half after the task(s); the rate is the mean of the two. Each stream is deleted once measured (a fuller kinesalite is a slower one). `
+          + `The stream is then read back in full: every primary key must be there exactly once. The raw PutRecords runs `
+          + `send as many records as the load (${fmtInt(RAW_PUT)} records of ~${Math.round(rawPut[FORMATS[0]!]!.avgBytes)} B built by the same formatter from the same rows, sent over again), `
+          + `once before and once after the task(s); the rate is the mean of the two. Each raw run and each load starts on a fresh kinesalite (its cost per record grows with what it holds and has held). `
           + `CPU seconds are per process over the task run.`,
         '',
         markdownTable(header, rows),
@@ -346,7 +346,7 @@ async function main(): Promise<void> {
             + `(${PARALLEL_SEGMENTS} segments on \`id\`, read concurrently, each on its own snapshot) and TargetMetadata `
             + `ParallelLoadThreads ${PARALLEL_THREADS} / ParallelLoadBufferSize 500 / ParallelLoadQueuesPerThread 1 (a table sink of `
             + `${PARALLEL_THREADS} lanes, 500-record calls). Each is compared with bare PutRecords of the same records (500 per call) `
-            + `with as many calls in flight as it has lanes, to other streams of the same kinesalite, half before and half after the tasks. `
+            + `with as many calls in flight as it has lanes, as many records as the load, once before and once after the tasks, each run on a fresh kinesalite. `
             + `Every key is checked in the stream.`,
           '',
           markdownTable(pHeader, pRows),

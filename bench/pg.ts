@@ -3,8 +3,9 @@
 //
 //   (1) full load of a BENCH_ROWS-row table (default 1,000,000) by a full-load task into a 4-shard
 //       kinesalite stream, against a bare `pg` cursor read of the same table (dmslite's connection
-//       options, FETCH of CommitRate rows) and bare PutRecords of the same records, 4 calls in flight
-//       (the task's sink lanes);
+//       options, FETCH of CommitRate rows) and bare PutRecords of as many records built from the same
+//       rows, 4 calls in flight (the task's sink lanes), before and after; the load and each bare run
+//       start on a fresh kinesalite;
 //   (2) CDC replay: BENCH_UPDATES (default 100,000) single-row autocommit UPDATEs written while no
 //       task runs, kept by a slot created before them; a cdc task then reads that slot from the
 //       recorded LSN (SlotName + CdcStartPosition), against a bare test_decoding decode of the same
@@ -20,7 +21,7 @@
 // 0.8× min(bare decode, bare one-lane PutRecords), runner peak RSS < 256 MB.
 //
 // Env: BENCH_ROWS, BENCH_UPDATES, BENCH_CDC_WRITERS (4), BENCH_LATENCY_RATE, BENCH_LATENCY_SECONDS,
-// BENCH_RAW_PUT (records of each bare PutRecords run, default 200,000), BENCH_LATENCY_DUMP=<csv> (each
+// BENCH_RAW_PUT (distinct records the bare PutRecords runs are built from, default 200,000), BENCH_LATENCY_DUMP=<csv> (each
 // change's latency), BENCH_NO_WRITE=1 (leave
 // BENCHMARKS.md alone).
 import './lib/quiet.js';
@@ -36,7 +37,7 @@ import type { SourceRow, TableDef } from '../core/model/table.js';
 import { createInstance, createPostgresSource, selectionMappings } from '../test/support/dms.js';
 import { startPostgres, type Postgres } from '../test/support/postgres.js';
 import { startTask, stopTaskAndWait, tableStatistics, waitForStatus } from '../test/support/task-flow.js';
-import { createBenchTask, log, startBenchServices, startRunnerProcess, waitApplied, type RunnerProcess } from './lib/env.js';
+import { bareSinkRun, createBenchTask, log, restartKinesalite, startBenchServices, startRunnerProcess, waitApplied, type RunnerProcess } from './lib/env.js';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { leanPutRecords } from '../core/sink/kinesis/put-records.js';
 import { collect, createStream, deleteStream, kinesisClient, oneLane, rawPutRecords, readWholeStream, shardIds, ShardReader } from './lib/kinesis.js';
@@ -246,25 +247,20 @@ async function main(): Promise<void> {
     const rows = await sourceRows(src, def, RAW_PUT);
     const loadRecords = rows.map((r) => formatter.load(def, r));
     const putRates: number[] = [];
-    /** kinesalite's CPU µs per record in the bare runs: against the load's, whether it works harder per record. */
     const putKinesaliteUs: number[] = [];
-    const putLoad = async (half: 0 | 1) => {
-      const size = Math.ceil(loadRecords.length / 2);
-      const stream = `raw-load-${half}`;
-      await createStream(env.kinesisEndpoint, stream, SHARDS);
-      const slice = loadRecords.slice(half * size, (half + 1) * size);
-      const kcpu = meterCpu({ kinesalite: env.kin.process.pid });
-      const r = await rawPutRecords(env.kinesisEndpoint, stream, slice, { perCall: 500, inFlight: LANES });
-      const kinesaliteUs = (kcpu.stop().kinesalite! * 1e6) / slice.length;
-      await deleteStream(env.kinesisEndpoint, stream);
+    // The load's ceiling: bare PutRecords of as many records as the load, each run on a fresh
+    // kinesalite as the load is (its cost per record grows with what it holds and has held).
+    const bareLoad = async (when: 'before' | 'after') => {
+      const r = await bareSinkRun(env, { stream: `raw-load-${when}`, records: loadRecords, total: ROWS, inFlight: LANES, shards: SHARDS });
       putRates.push(r.rate);
-      putKinesaliteUs.push(kinesaliteUs);
-      log(`bare PutRecords (${LANES} in flight, ${half ? 'after' : 'before'}): ${fmtRate(r.rate)}, kinesalite ${kinesaliteUs.toFixed(0)} µs CPU per record`);
+      putKinesaliteUs.push(r.kinesaliteUs);
+      log(`bare PutRecords of ${fmtInt(ROWS)} records (${LANES} in flight, ${when}, fresh kinesalite): ${fmtRate(r.rate)}, kinesalite ${r.kinesaliteUs.toFixed(0)} µs CPU per record`);
     };
-    await putLoad(0);
+    await bareLoad('before');
+    await restartKinesalite(env);
 
     runner = await startRunnerProcess(env);
-    const pids = { runner: runner.pid, kinesalite: env.kin.process.pid };
+    const pids = () => ({ runner: runner?.pid, kinesalite: env.kin.process.pid });
     const source = (await createPostgresSource(env.dms, 'bench-src', { port: db.port, ...db.dmsUser, database: DB })).EndpointArn!;
     const replaySource = (await createPostgresSource(env.dms, 'bench-replay-src', { port: db.port, ...db.dmsUser, database: DB }, { SlotName: REPLAY_SLOT })).EndpointArn!;
     const instance = (await createInstance(env.dms, 'bench-inst')).ReplicationInstanceArn!;
@@ -283,7 +279,7 @@ async function main(): Promise<void> {
     // (1) Full load.
     log(`(1) full load of ${fmtInt(ROWS)} rows`);
     const flArn = await newTask('pg-full-load', 'full-load', SHARDS, { table: TABLE });
-    const flCpu = meterCpu(pids);
+    const flCpu = meterCpu(pids());
     const t0 = performance.now();
     const startedAt = performance.timeOrigin + t0;
     await startTask(env.dms, flArn);
@@ -352,7 +348,7 @@ async function main(): Promise<void> {
       return r.rate;
     };
     const cdcPutRates = [await bareOneLane()];
-    const replayCpu = meterCpu(pids);
+    const replayCpu = meterCpu(pids());
     const replayArn = await newTask('pg-replay', 'cdc', 1, { source: replaySource, cdcStart: from, table: TABLE });
     await startTask(env.dms, replayArn);
     await waitApplied(env, replayArn, TABLE, 'AppliedUpdates', UPDATES, 600_000);
@@ -372,7 +368,7 @@ async function main(): Promise<void> {
     const latReader = new ShardReader(kc, 'pg-latency', (await shardIds(kc, 'pg-latency'))[0]!);
     await latReader.readUntil(2, () => undefined, 120_000); // apply_exceptions + lat announced: the slot exists
     log(`(3) ${fmtInt(n)} single-row INSERTs at ${fmtInt(LATENCY_RATE)}/s`);
-    const latCpu = meterCpu(pids);
+    const latCpu = meterCpu(pids());
     const w = await pacedInserts(db, n, LATENCY_RATE);
     const arrival = new Float64Array(n + 1);
     let latBytes = 0;
@@ -397,11 +393,12 @@ async function main(): Promise<void> {
     await runner.stop();
     runner = undefined;
 
-    // Bare sinks with the runner gone: the second half of the load records, then one-lane CDC records.
-    await putLoad(1);
-    const putRate = putRates.reduce((a, b) => a + b, 0) / putRates.length;
+    // Bare sinks with the runner gone: one-lane CDC records (kinesalite as the replay left it), then
+    // the load's volume on a fresh kinesalite.
     cdcPutRates.push(await bareOneLane());
     const cdcPut = { rate: cdcPutRates.reduce((a, b) => a + b, 0) / cdcPutRates.length };
+    await bareLoad('after');
+    const putRate = putRates.reduce((a, b) => a + b, 0) / putRates.length;
     kc.destroy();
     log(`bare one-lane PutRecords: ${fmtRate(cdcPut.rate)} (before / after: ${cdcPutRates.map(fmtRate).join(' / ')}; key ${updRecords[0]!.partitionKey})`);
 
@@ -416,7 +413,7 @@ async function main(): Promise<void> {
       ['  first → last record (the transfer alone)', fmtRate(flTransfer), ''],
       ['  kinesalite CPU µs per record: the load / the bare runs', `${((flCpuUsed.kinesalite! * 1e6) / flTotal).toFixed(0)} / ${putKinesaliteUs.map((x) => x.toFixed(0)).join(', ')}`, ''],
       ['  bare pg cursor read (median of 3)', fmtRate(rawReadRate), ''],
-      [`  bare PutRecords, 500/call, ${LANES} in flight (mean before/after)`, `${fmtRate(putRate)} (${putRates.map((x) => fmtInt(x)).join(' / ')})`, ''],
+      [`  bare PutRecords of ${fmtInt(ROWS)} records, 500/call, ${LANES} in flight (mean before/after)`, `${fmtRate(putRate)} (${putRates.map((x) => fmtInt(x)).join(' / ')})`, ''],
       [`  ratio dmslite / min(read, PutRecords) (${flSinkBound ? 'sink' : 'read'}-bound)`, fmtRatio(flRate, flCeiling), flSinkBound ? `≥ ${FULL_LOAD_TARGET}` : ''],
       ['  stream: load records / keys missing / duplicated', `${fmtInt(flData)} / ${flMissing} / ${flDup}`, '0 missing'],
       ['  FullLoadRows; avg record size', `${fmtInt(flRows)}; ${Math.round(flBytes / Math.max(1, flTotal))} B`, ''],
@@ -462,7 +459,8 @@ async function main(): Promise<void> {
           + `(1) a ${fmtInt(ROWS)}-row table (bigint PK + integer, varchar(64), timestamp, numeric(12,2), double precision, smallint, varchar(16)) `
           + `loaded by a full-load task into a ${SHARDS}-shard stream; rate = rows / (StartReplicationTask → \`stopped\`); every key is checked in the stream. `
           + `Against a bare \`pg\` cursor read of the same SELECT (dmslite's connection options, FETCH ${fmtInt(FETCH)}) and bare PutRecords of `
-          + `${fmtInt(loadRecords.length)} records built by the same formatter from the same rows, ${LANES} calls in flight, half before and half after the task. `
+          + `as many records as the load (${fmtInt(loadRecords.length)} records built by the same formatter from the same rows, sent over again), ${LANES} calls in flight, once before and once after the task; `
+          + `the two bare runs and the load each start on a fresh kinesalite (its cost per record grows with what it holds and has held). `
           + `(2) ${fmtInt(UPDATES)} single-row autocommit UPDATEs written while no task runs, kept by a slot created just before them; a cdc task `
           + `then reads that slot (SlotName) from the recorded LSN (CdcStartPosition): rate = changes / (first → last record's arrival). Against a bare `
           + `decode of the same WAL range (\`pg_logical_slot_peek_changes\`, dmslite's test_decoding options, every row fetched) and bare PutRecords `

@@ -12,7 +12,9 @@ import { startLocalStack, type LocalStack } from '../../handlers/local.js';
 import { startMariaDb, type MariaDb } from '../../test/support/mariadb.js';
 import { createKinesisTarget } from '../../test/support/dms.js';
 import { tableStatistics, waitForStatus } from '../../test/support/task-flow.js';
-import { createStream } from './kinesis.js';
+import type { KinesisRecord } from '../../core/sink/kinesis/sink.js';
+import { createStream, deleteStream, rawPutRecords } from './kinesis.js';
+import { meterCpu } from './proc.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -56,6 +58,45 @@ export const elapsed = (() => {
 
 export function log(msg: string): void {
   process.stderr.write(`[${elapsed()}] ${msg}\n`);
+}
+
+/**
+ * Replaces kinesalite with a fresh, empty one on the same port (same endpoint). kinesalite keeps its
+ * records in one in-memory tree on one thread: its cost per record grows with what it holds and has
+ * held (a deleted stream's records are garbage it still collects), so a ceiling and the run compared
+ * with it are each measured on a fresh one. Only while no task is running (a runner's idle
+ * connections are closed with it and reopened on its next call).
+ */
+export async function restartKinesalite(env: BenchServices): Promise<void> {
+  const port = env.kin.port;
+  await env.kin.stop();
+  const i = live.indexOf(env.kin.process);
+  env.kin = await startKinesalite({ port });
+  if (i >= 0) live[i] = env.kin.process;
+  else live.push(env.kin.process);
+}
+
+export interface BareSinkRun {
+  rate: number;
+  /** kinesalite's CPU µs per record: against a task's, whether it worked harder per record. */
+  kinesaliteUs: number;
+  calls: number;
+  failedEntries: number;
+}
+
+/**
+ * A full load's sink ceiling: bare PutRecords (500 per call, `inFlight` calls at once) of `total`
+ * records (the pre-built `records` sent over again) into a `shards`-shard stream of a fresh
+ * kinesalite, as the load compared with it starts on one (the caller restarts it before the load).
+ */
+export async function bareSinkRun(env: BenchServices, o: { stream: string; records: KinesisRecord[]; total: number; inFlight: number; shards: number }): Promise<BareSinkRun> {
+  await restartKinesalite(env);
+  await createStream(env.kinesisEndpoint, o.stream, o.shards);
+  const kcpu = meterCpu({ kinesalite: env.kin.process.pid });
+  const r = await rawPutRecords(env.kinesisEndpoint, o.stream, o.records, { perCall: 500, inFlight: o.inFlight, total: o.total });
+  const kinesaliteUs = (kcpu.stop().kinesalite! * 1e6) / o.total;
+  await deleteStream(env.kinesisEndpoint, o.stream);
+  return { rate: r.rate, kinesaliteUs, calls: r.calls, failedEntries: r.failedEntries };
 }
 
 export async function startBenchEnv(opts: { mariadbArgs?: string[] } = {}): Promise<BenchEnv> {
